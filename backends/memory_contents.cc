@@ -1,0 +1,124 @@
+#include "backends/memory_contents.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vfs {
+
+namespace {
+constexpr uint64_t kChunkMask = MemoryContents::kChunkSize - 1;
+}  // namespace
+
+MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes) {
+  (void)Write(0, bytes);
+}
+
+void MemoryContents::Reserve(Chunk& c, size_t need) {
+  if (need <= c.capacity) return;
+  // Full chunks are allocated exactly; a growing chunk doubles (min 256 B).
+  size_t cap = std::max<size_t>(c.capacity, 256);
+  while (cap < need) cap *= 2;
+  cap = std::min(cap, kChunkSize);
+  // Uninitialised on purpose: only the prefix below `used` is ever read.
+  std::unique_ptr<uint8_t[]> data(new uint8_t[cap]);
+  if (c.used > 0) std::memcpy(data.get(), c.data.get(), c.used);
+  c.data = std::move(data);
+  c.capacity = static_cast<uint32_t>(cap);
+}
+
+Result<size_t> MemoryContents::Read(filesize_t offset,
+                                    absl::Span<uint8_t> out) const {
+  if (offset >= size_ || out.empty()) return size_t{0};
+  const size_t n = static_cast<size_t>(
+      std::min<filesize_t>(out.size(), size_ - offset));
+  size_t done = 0;
+  auto it = chunks_.lower_bound(offset >> kChunkShift);
+  while (done < n) {
+    const filesize_t pos = offset + done;
+    const uint64_t idx = pos >> kChunkShift;
+    const size_t within = static_cast<size_t>(pos & kChunkMask);
+    const size_t take = std::min(n - done, kChunkSize - within);
+    uint8_t* dst = out.data() + done;
+    while (it != chunks_.end() && it->first < idx) ++it;
+    size_t copied = 0;
+    if (it != chunks_.end() && it->first == idx && within < it->second.used) {
+      copied = std::min<size_t>(take, it->second.used - within);
+      std::memcpy(dst, it->second.data.get() + within, copied);
+    }
+    if (copied < take) std::memset(dst + copied, 0, take - copied);
+    done += take;
+  }
+  return n;
+}
+
+Result<size_t> MemoryContents::Write(filesize_t offset,
+                                     absl::Span<const uint8_t> data) {
+  if (data.empty()) return size_t{0};
+  if (offset > UINT64_MAX - data.size()) return Errno::kFbig;
+  size_t done = 0;
+  auto it = chunks_.lower_bound(offset >> kChunkShift);
+  while (done < data.size()) {
+    const filesize_t pos = offset + done;
+    const uint64_t idx = pos >> kChunkShift;
+    const size_t within = static_cast<size_t>(pos & kChunkMask);
+    const size_t take = std::min(data.size() - done, kChunkSize - within);
+    while (it != chunks_.end() && it->first < idx) ++it;
+    if (it == chunks_.end() || it->first != idx) {
+      it = chunks_.emplace_hint(it, idx, Chunk{});
+    }
+    Chunk& c = it->second;
+    Reserve(c, within + take);
+    // A gap between the initialised prefix and `within` must read as zero.
+    if (within > c.used) std::memset(c.data.get() + c.used, 0, within - c.used);
+    std::memcpy(c.data.get() + within, data.data() + done, take);
+    c.used = static_cast<uint32_t>(std::max<size_t>(c.used, within + take));
+    done += take;
+  }
+  size_ = std::max<filesize_t>(size_, offset + data.size());
+  return data.size();
+}
+
+Errno MemoryContents::Resize(filesize_t size) {
+  if (size < size_) {
+    const uint64_t first_gone = (size + kChunkMask) >> kChunkShift;
+    chunks_.erase(chunks_.lower_bound(first_gone), chunks_.end());
+    const size_t within = static_cast<size_t>(size & kChunkMask);
+    if (within != 0) {
+      auto it = chunks_.find(size >> kChunkShift);
+      // Bytes past `used` read as zero, so cutting `used` discards the tail.
+      if (it != chunks_.end() && it->second.used > within) {
+        it->second.used = static_cast<uint32_t>(within);
+      }
+    }
+  }
+  size_ = size;
+  return Errno::kSuccess;
+}
+
+Errno MemoryContents::Allocate(filesize_t offset, filesize_t len) {
+  if (offset > UINT64_MAX - len) return Errno::kFbig;
+  if (offset + len > size_) size_ = offset + len;
+  return Errno::kSuccess;
+}
+
+std::unique_ptr<FileContents> MemoryContents::Clone() const {
+  auto copy = std::make_unique<MemoryContents>();
+  for (const auto& [idx, c] : chunks_) {
+    Chunk d;
+    d.capacity = c.capacity;
+    d.used = c.used;
+    d.data.reset(new uint8_t[c.capacity]);
+    if (c.used > 0) std::memcpy(d.data.get(), c.data.get(), c.used);
+    copy->chunks_.emplace(idx, std::move(d));
+  }
+  copy->size_ = size_;
+  return copy;
+}
+
+size_t MemoryContents::allocated_bytes() const {
+  size_t total = 0;
+  for (const auto& [idx, c] : chunks_) total += c.capacity;
+  return total;
+}
+
+}  // namespace vfs

@@ -1,0 +1,70 @@
+// Sandbox: the fixture most tests start from. A Filesystem on a
+// DeterministicClock, built from a tree spec, with one Context that has
+// `base` preopened read-write. Its destructor runs Fsck and fails the test
+// case if any invariant is broken, so every test is followed by fsck.
+//
+// Also small wrappers over the preview1 calls that turn spans and strings
+// into the common cases (open, write a string, read everything, list a
+// directory) so tests read as the behaviour they check.
+#ifndef TESTS_SUPPORT_SANDBOX_H_
+#define TESTS_SUPPORT_SANDBOX_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vfs/context.h"
+#include "vfs/filesystem.h"
+
+namespace vfs::testing {
+
+class Sandbox {
+ public:
+  // Builds `spec` (see tree_builder.h); `base/` is always created and
+  // preopened as "/sandbox" at fd 3 with full directory rights.
+  explicit Sandbox(std::string_view spec = "");
+  ~Sandbox();
+
+  Filesystem& fs() { return *fs_; }
+  Context& ctx() { return *ctx_; }
+  fd_t base() const { return base_fd_; }
+
+  std::shared_ptr<Filesystem> fs_;
+  std::unique_ptr<Context> ctx_;
+  fd_t base_fd_ = 0;
+};
+
+// Rights a file descriptor may hold at most, for requests "with everything".
+inline constexpr Rights kAllFileRights = rights::kRegularFileBase;
+
+// path_open with the common defaults: follow symlinks, all file rights.
+Result<fd_t> Open(Context& ctx, fd_t dir, std::string_view path,
+                  Oflags oflags = Oflags(), Rights base = rights::kAll,
+                  Rights inheriting = rights::kAll, Fdflags fdflags = Fdflags(),
+                  Lookupflags lookup = lookupflags::kSymlinkFollow);
+// fd_write of one buffer; returns bytes written or the errno.
+Result<size_t> Write(Context& ctx, fd_t fd, std::string_view bytes);
+// fd_pwrite of one buffer.
+Result<size_t> PWrite(Context& ctx, fd_t fd, std::string_view bytes,
+                      filesize_t offset);
+// fd_read until end of file (or up to `max` bytes).
+Result<std::string> ReadAll(Context& ctx, fd_t fd, size_t max = 1 << 20);
+// fd_pread of up to `len` bytes.
+Result<std::string> PRead(Context& ctx, fd_t fd, size_t len, filesize_t offset);
+
+struct Listed {
+  std::string name;
+  inode_t ino;
+  Filetype type;
+  dircookie_t next;
+};
+// The whole listing through fd_readdir from cookie 0, with a buffer of
+// `buf_len` bytes per call, following cookies; decodes the dirents.
+Result<std::vector<Listed>> ListDir(Context& ctx, fd_t fd, size_t buf_len = 4096);
+// Just the names, in listing order.
+std::vector<std::string> Names(const std::vector<Listed>& listing);
+
+}  // namespace vfs::testing
+
+#endif  // TESTS_SUPPORT_SANDBOX_H_

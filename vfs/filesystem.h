@@ -1,0 +1,157 @@
+// Filesystem: the inode table and the directory graph, one lock, one clock.
+//
+// This file defines the graph and its host-side API (building trees,
+// checking invariants). It does not define descriptors or the preview1 calls:
+// those are Context (vfs/context.h), which holds a shared_ptr to a Filesystem;
+// several Contexts may share one.
+//
+// Locking: one mutex per Filesystem, held for the whole of every public call
+// of Filesystem and Context, so each call is atomic with respect to every
+// other. Backends (FileContents) and Stream callbacks run with it held and
+// must not call back in.
+//
+// Lifetime: an inode lives while a directory entry names it or a descriptor
+// holds it open; it is reclaimed in one place (MaybeReclaim) when both
+// counts reach zero. Inode ids are never reused within a Filesystem.
+#ifndef VFS_FILESYSTEM_H_
+#define VFS_FILESYSTEM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "vfs/clock.h"
+#include "vfs/inode.h"
+#include "vfs/mutex.h"
+#include "vfs/result.h"
+#include "vfs/wasi_types.h"
+
+namespace vfs {
+
+struct FilesystemOptions {
+  // Where timestamps come from; null means RealClock.
+  std::shared_ptr<Clock> clock;
+  // Reported as filestat.dev for every inode.
+  uint64_t device = 1;
+  // Writes, truncations and allocations past this size fail with FBIG.
+  filesize_t max_file_size = filesize_t{1} << 40;
+  // Path limits (NAMETOOLONG past them) and symlink expansions (LOOP past).
+  size_t max_name_length = 255;
+  size_t max_path_length = 4096;
+  int max_symlink_expansions = 40;
+};
+
+class Filesystem {
+ public:
+  explicit Filesystem(FilesystemOptions options = {});
+  ~Filesystem();
+  Filesystem(const Filesystem&) = delete;
+  Filesystem& operator=(const Filesystem&) = delete;
+
+  static std::shared_ptr<Filesystem> Create(FilesystemOptions options = {}) {
+    return std::make_shared<Filesystem>(std::move(options));
+  }
+
+  // ---- Host-side tree building. ----
+  // Paths are '/'-separated and relative to the root; a leading '/' is
+  // ignored. They are resolved by the same PathResolver as guest paths
+  // (symlinks inside the tree are followed except on the final component;
+  // `..` may not leave the root). Errors name the path.
+
+  // mkdir -p. OK if the directory exists; FailedPrecondition if a component
+  // is not a directory.
+  absl::Status MakeDirectories(std::string_view path);
+  // Creates or replaces a regular file holding `bytes`, creating missing
+  // parent directories.
+  absl::Status WriteFile(std::string_view path, std::string_view bytes);
+  // Creates a regular file backed by `contents` (AlreadyExists if the name
+  // is taken), creating missing parent directories.
+  absl::Status AddFile(std::string_view path,
+                       std::unique_ptr<FileContents> contents);
+  // Creates a symlink. Unlike the guest's path_symlink, the host may create
+  // absolute or escaping targets; traversal still refuses them.
+  absl::Status MakeSymlink(std::string_view path, std::string_view target);
+  // Adds a second name for an existing non-directory.
+  absl::Status MakeHardLink(std::string_view existing, std::string_view path);
+  // Reads a whole regular file (follows a final symlink).
+  absl::StatusOr<std::string> ReadFile(std::string_view path);
+  // Stats a path; `follow` decides whether a final symlink is followed.
+  absl::StatusOr<Filestat> Stat(std::string_view path, bool follow = false);
+
+  // ---- Inspection. ----
+  // Checks every invariant of the graph (see docs/design.md): link counts
+  // equal the entries naming each inode, the directory graph is a tree under
+  // Root with consistent parents and subdir counts, every live inode is
+  // linked or open, every descriptor names a live inode, open counts equal
+  // the descriptors, entry names are valid. Returns the first violation.
+  absl::Status Fsck();
+  // An indented listing of the tree (kind, ino, nlink, size, target) for
+  // test failure messages and the demo.
+  std::string Dump();
+  size_t live_inode_count();
+  InodeId next_inode_id();
+  InodeId root_id() const { return kRootId; }
+
+  const FilesystemOptions& options() const { return options_; }
+
+  static constexpr InodeId kRootId = 1;
+
+ private:
+  friend class Context;
+  friend class PathResolver;
+  friend class DescriptorHandle;
+
+  // ---- Internals; all need mu_. ----
+  Inode* root() const { return root_; }
+  Inode* NewInode(InodeKind kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  timestamp_t Now() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return clock_->Now(); }
+  // Names `child` in `dir` (name must be absent); updates link counts, the
+  // parent pointer of a child directory, and dir's mtim/ctim.
+  void Link(Inode* dir, std::string_view name, Inode* child)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes the name; the inode is reclaimed if nothing else holds it.
+  void Unlink(Inode* dir, std::string_view name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves or renames an entry, replacing an existing destination entry
+  // (whose inode may then be reclaimed). The caller has checked legality.
+  void Move(Inode* from_dir, std::string_view from_name, Inode* to_dir,
+            std::string_view to_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MaybeReclaim(Inode* inode) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Creates an inode of `kind` named `name` in `dir`.
+  Inode* CreateChild(Inode* dir, std::string_view name, InodeKind kind)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens `inode` with the given rights; the result holds an open ref.
+  std::unique_ptr<OpenFile> Open(Inode* inode, Rights base, Rights inheriting,
+                                 Fdflags flags)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Releases an OpenFile's reference (and a stream writer count).
+  void Close(std::unique_ptr<OpenFile> file) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Filestat StatOf(const Inode* inode) const;
+  // True if `dir` is `ancestor` or lies beneath it (walks parent pointers).
+  bool IsWithin(const Inode* dir, const Inode* ancestor) const;
+
+  // Host path helpers: resolves `path` to (parent, name), creating missing
+  // parents when `make_parents`.
+  absl::Status HostParent(std::string_view path, bool make_parents,
+                          Inode** parent, std::string* name)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DumpDir(const Inode* dir, int depth, std::string* out) const;
+
+  mutable Mutex mu_;
+  const FilesystemOptions options_;
+  std::shared_ptr<Clock> clock_;
+  absl::flat_hash_map<InodeId, std::unique_ptr<Inode>> inodes_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<const OpenFile*> open_files_ ABSL_GUARDED_BY(mu_);
+  InodeId next_id_ ABSL_GUARDED_BY(mu_) = kRootId;
+  Inode* root_ = nullptr;
+};
+
+}  // namespace vfs
+
+#endif  // VFS_FILESYSTEM_H_
