@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Install what is missing, build everything under ASan+UBSan, run every test.
+# Before that, the concurrency tests run under ThreadSanitizer (clang, with
+# -Wthread-safety -Werror), so a data race or a lock annotation error fails
+# the run too. The last line printed is the ASan+UBSan ctest summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+cmake --preset tsan -DVFS_TEST_ONLY=concurrency_test.cc
+cmake --build --preset tsan --target vfs_tests
+ctest --preset tsan
 cmake --preset asan
 cmake --build --preset asan
 ctest --preset asan
