@@ -1,5 +1,6 @@
 #include "vfs/filesystem.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -533,30 +534,50 @@ absl::Status Filesystem::Fsck() {
 
 // ---- Dump ----
 
-void Filesystem::DumpDir(const Inode* dir, int depth, std::string* out) const {
-  for (const auto& [seq, e] : dir->dir->listing()) {
+void Filesystem::DumpTree(std::string* out) const {
+  // Depth-first, entries in listing order; iterative so a very deep tree
+  // cannot exhaust the stack.
+  struct Frame {
+    const Inode* dir;
+    absl::btree_map<uint64_t, Directory::Listed>::const_iterator next;
+  };
+  std::vector<Frame> stack = {{root_, root_->dir->listing().begin()}};
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next == top.dir->dir->listing().end()) {
+      stack.pop_back();
+      continue;
+    }
+    const Directory::Listed& e = (top.next++)->second;
     const Inode* n = e.inode;
     const Filestat st = StatOf(n);
-    absl::StrAppend(out, std::string(2 * depth, ' '), e.name, " [",
+    absl::StrAppend(out, std::string(2 * stack.size(), ' '), e.name, " [",
                     AsAbsl(InodeKindName(n->kind())), " ino=", n->id(),
                     " nlink=", st.nlink);
     if (n->kind() == InodeKind::kFile) absl::StrAppend(out, " size=", st.size);
     if (n->kind() == InodeKind::kSymlink) absl::StrAppend(out, " -> ", n->target);
     absl::StrAppend(out, "]\n");
-    if (n->is_dir()) DumpDir(n, depth + 1, out);
+    if (n->is_dir()) stack.push_back({n, n->dir->listing().begin()});
   }
 }
 
 std::string Filesystem::Dump() {
   MutexLock lock(&mu_);
   std::string out = absl::StrCat("/ [root ino=", root_->id(), "]\n");
-  DumpDir(root_, 1, &out);
+  DumpTree(&out);
+  // Inodes alive only through descriptors, in id order.
   std::vector<const Inode*> orphans;
   for (const auto& [id, inode] : inodes_) {
     if (inode->links == 0 && inode->kind() != InodeKind::kRoot) {
-      absl::StrAppend(&out, "(unlinked, open ", inode->open_refs, "x) [",
-                      AsAbsl(InodeKindName(inode->kind())), " ino=", id, "]\n");
+      orphans.push_back(inode.get());
     }
+  }
+  std::sort(orphans.begin(), orphans.end(),
+            [](const Inode* a, const Inode* b) { return a->id() < b->id(); });
+  for (const Inode* inode : orphans) {
+    absl::StrAppend(&out, "(unlinked, open ", inode->open_refs, "x) [",
+                    AsAbsl(InodeKindName(inode->kind())), " ino=", inode->id(),
+                    "]\n");
   }
   return out;
 }

@@ -140,7 +140,7 @@ class Filesystem {
   absl::Status HostParent(std::string_view path, bool make_parents,
                           Inode** parent, std::string* name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DumpDir(const Inode* dir, int depth, std::string* out) const;
+  void DumpTree(std::string* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
   const FilesystemOptions options_;
