@@ -27,11 +27,10 @@ constexpr KindRule kFileOnly{Errno::kBadf, Errno::kSuccess, Errno::kBadf};
 constexpr KindRule kDirOnly{Errno::kSuccess, Errno::kNotdir, Errno::kNotdir};
 
 // Rights that mean "this open intends to write"; opening a directory with
-// any of them is ISDIR, as on Linux (wasmtime derives write access the same
-// way).
+// any of them is ISDIR, as opening one O_WRONLY is on Linux. FD_DATASYNC is
+// not among them: fdatasync needs no write access, and directories hold it.
 constexpr Rights kWriteIntent = rights::kFdWrite | rights::kFdAllocate |
-                                rights::kFdFilestatSetSize |
-                                rights::kFdDatasync;
+                                rights::kFdFilestatSetSize;
 
 Rights MaxBaseFor(const Inode* inode) {
   if (inode->is_dir()) return rights::kDirectoryBase;
@@ -258,7 +257,7 @@ absl::StatusOr<DescriptorHandle> Context::RemoveDescriptor(fd_t fd) {
   return DescriptorHandle(fs_, std::move(file));
 }
 
-absl::Status Context::InsertDescriptor(fd_t fd, DescriptorHandle handle) {
+absl::Status Context::InsertDescriptor(fd_t fd, DescriptorHandle&& handle) {
   if (!handle.valid()) return absl::InvalidArgumentError("empty descriptor handle");
   if (handle.fs_ != fs_) {
     return absl::InvalidArgumentError("descriptor belongs to another filesystem");
@@ -500,9 +499,13 @@ Result<size_t> Context::fd_write(fd_t fd, ConstIoVecs iovs) {
     }
     return total;
   }
-  if (f->flags.Any(fdflags::kAppend)) f->offset = f->inode->contents->Size();
-  VFS_ASSIGN_OR_RETURN(size_t n, WriteAt(f, iovs, f->offset));
-  f->offset += n;
+  // In append mode the write goes to the end; the offset moves only when
+  // bytes land, so a failed or empty write leaves it where it was.
+  const filesize_t at = f->flags.Any(fdflags::kAppend)
+                            ? f->inode->contents->Size()
+                            : f->offset;
+  VFS_ASSIGN_OR_RETURN(size_t n, WriteAt(f, iovs, at));
+  if (n > 0) f->offset = at + n;
   return n;
 }
 

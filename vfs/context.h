@@ -125,9 +125,10 @@ class Context {
 
   // Takes a descriptor out of this table (NotFound if `fd` is not open).
   absl::StatusOr<DescriptorHandle> RemoveDescriptor(fd_t fd);
-  // Installs a handle at `fd`. AlreadyExists if `fd` is taken;
-  // InvalidArgument if the handle is empty or from another Filesystem.
-  absl::Status InsertDescriptor(fd_t fd, DescriptorHandle handle);
+  // Installs a handle at `fd`, emptying it. AlreadyExists if `fd` is taken;
+  // InvalidArgument if the handle is empty or from another Filesystem. On
+  // failure the handle is left untouched, so the host can retry elsewhere.
+  absl::Status InsertDescriptor(fd_t fd, DescriptorHandle&& handle);
   absl::StatusOr<FdInfo> LookupDescriptor(fd_t fd);
   // Open descriptor numbers, ascending.
   std::vector<fd_t> OpenDescriptors();
