@@ -705,11 +705,21 @@ Result<size_t> Context::fd_readdir(fd_t fd, absl::Span<uint8_t> buf,
     used += n;
     return used < buf.size();
   };
-  // `..` of a preopen, of Root, or of a removed directory reports the
-  // directory itself, so nothing outside the sandbox is described.
+  // `..` names the parent only for a directory strictly inside one of this
+  // Context's preopens. Otherwise (a preopen's directory however it was
+  // opened, Root, a removed directory, a directory moved out of every
+  // preopen) it reports the directory itself: nothing outside is described.
   const Inode* parent = dir->dir->parent;
-  const inode_t dotdot =
-      (f->is_preopen || parent == nullptr) ? dir->id() : parent->id();
+  inode_t dotdot = dir->id();
+  if (parent != nullptr && parent != dir) {
+    for (const auto& [n, other] : fds_) {
+      if (other->is_preopen && other->inode != dir &&
+          fs_->IsWithin(dir, other->inode)) {
+        dotdot = parent->id();
+        break;
+      }
+    }
+  }
   if (cookie < kDotCookie &&
       !emit(".", dir->id(), Filetype::kDirectory, kDotCookie)) {
     return used;
@@ -806,13 +816,15 @@ Errno Context::path_link(fd_t old_fd, Lookupflags old_flags,
                        Get(old_fd, Need::kDir, rights::kPathLinkSource));
   VFS_ASSIGN_OR_RETURN(OpenFile * dst_dir,
                        Get(new_fd, Need::kDir, rights::kPathLinkTarget));
+  // Both paths resolve before either is acted on, so an escaping
+  // destination is PERM whatever the source is.
   VFS_ASSIGN_OR_RETURN(Resolution src,
                        ResolveAt(src_dir, old_path, FollowFinal::kEntry));
+  VFS_ASSIGN_OR_RETURN(Resolution dst,
+                       ResolveAt(dst_dir, new_path, FollowFinal::kEntry));
   if (src.dot_final) return Errno::kPerm;  // a directory
   if (src.inode == nullptr) return Errno::kNoent;
   if (src.inode->is_dir()) return Errno::kPerm;
-  VFS_ASSIGN_OR_RETURN(Resolution dst,
-                       ResolveAt(dst_dir, new_path, FollowFinal::kEntry));
   if (dst.dot_final || dst.inode != nullptr) return Errno::kExist;
   if (dst.trailing_slash) return Errno::kNoent;  // Linux: "x/" names a dir
   if (dst.parent->dir->removed) return Errno::kNoent;
