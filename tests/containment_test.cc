@@ -34,15 +34,6 @@ namespace {
 
 using namespace std::string_literals;
 
-#define CHECK_ERRNO(got, want)                                           \
-  do {                                                                   \
-    const ::vfs::Errno got_ = (got);                                     \
-    const ::vfs::Errno want_ = (want);                                   \
-    INFO("got " << ::vfs::ErrnoName(got_) << ", want "                   \
-                << ::vfs::ErrnoName(want_));                             \
-    CHECK(got_ == want_);                                                \
-  } while (0)
-
 constexpr Lookupflags kFollow = lookupflags::kSymlinkFollow;
 constexpr Lookupflags kNoFollow{};
 constexpr Rights kRead = rights::kFdRead | rights::kFdSeek |

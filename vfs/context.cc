@@ -59,6 +59,26 @@ size_t TotalLength(ConstIoVecs iovs) {
   return total;
 }
 
+// Moves bytes iovec by iovec with `op(bytes_done_so_far, iov)`, stopping at
+// the first short transfer (end of file, a full stream). An error after some
+// bytes moved ends the call with the count so far, as POSIX partial I/O does;
+// an error before any byte moved is the call's result.
+template <typename Iov, typename Op>
+Result<size_t> TransferIovecs(absl::Span<const Iov> iovs, Op op) {
+  size_t total = 0;
+  for (const Iov& iov : iovs) {
+    if (iov.empty()) continue;
+    Result<size_t> n = op(total, iov);
+    if (!n.ok()) {
+      if (total > 0) break;
+      return n.error();
+    }
+    total += *n;
+    if (*n < iov.size()) break;
+  }
+  return total;
+}
+
 }  // namespace
 
 // ---- DescriptorHandle ----
@@ -111,12 +131,8 @@ absl::StatusOr<fd_t> Context::Preopen(std::string_view path,
                                       std::string_view guest_name, Rights base,
                                       Rights inheriting) {
   MutexLock lock(&fs_->mu_);
-  std::string_view rel = path;
-  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
-  if (rel.empty()) rel = ".";
-  Result<Resolution> r =
-      PathResolver(*fs_).Resolve(fs_->root(), rel, FollowFinal::kFollow);
-  if (!r.ok()) return ErrnoToStatus(r.error(), absl::StrCat("preopen '", AsAbsl(path), "'"));
+  absl::StatusOr<Resolution> r = fs_->ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
   if (r->inode == nullptr) {
     return absl::NotFoundError(absl::StrCat("preopen '", AsAbsl(path), "': no such directory"));
   }
@@ -148,12 +164,8 @@ absl::Status Context::OpenAt(fd_t fd, std::string_view path, Rights base,
   if (fds_.contains(fd)) {
     return absl::AlreadyExistsError(absl::StrCat("fd ", fd, " is already open"));
   }
-  std::string_view rel = path;
-  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
-  if (rel.empty()) rel = ".";
-  Result<Resolution> r =
-      PathResolver(*fs_).Resolve(fs_->root(), rel, FollowFinal::kFollow);
-  if (!r.ok()) return ErrnoToStatus(r.error(), absl::StrCat("open '", AsAbsl(path), "'"));
+  absl::StatusOr<Resolution> r = fs_->ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
   if (r->inode == nullptr) {
     return absl::NotFoundError(absl::StrCat("open '", AsAbsl(path), "': not found"));
   }
@@ -329,17 +341,10 @@ Result<Resolution> Context::ResolveAt(OpenFile* dir, std::string_view path,
 
 Result<size_t> Context::ReadAt(OpenFile* f, IoVecs iovs, filesize_t offset) {
   const FileContents& c = *f->inode->contents;
-  size_t total = 0;
-  for (const auto& iov : iovs) {
-    if (iov.empty()) continue;
-    Result<size_t> n = c.Read(offset + total, iov);
-    if (!n.ok()) {
-      if (total > 0) break;
-      return n.error();
-    }
-    total += *n;
-    if (*n < iov.size()) break;  // end of file
-  }
+  VFS_ASSIGN_OR_RETURN(size_t total,
+                       TransferIovecs(iovs, [&](size_t done, absl::Span<uint8_t> iov) {
+                         return c.Read(offset + done, iov);
+                       }));
   if (total > 0) f->inode->atim = fs_->Now();
   return total;
 }
@@ -352,17 +357,11 @@ Result<size_t> Context::WriteAt(OpenFile* f, ConstIoVecs iovs,
   // Refuse before writing anything, so a write past the cap changes nothing.
   if (offset > max || want > max - offset) return Errno::kFbig;
   FileContents& c = *f->inode->contents;
-  size_t total = 0;
-  for (const auto& iov : iovs) {
-    if (iov.empty()) continue;
-    Result<size_t> n = c.Write(offset + total, iov);
-    if (!n.ok()) {
-      if (total > 0) break;  // report the bytes that did land
-      return n.error();
-    }
-    total += *n;
-    if (*n < iov.size()) break;
-  }
+  VFS_ASSIGN_OR_RETURN(
+      size_t total,
+      TransferIovecs(iovs, [&](size_t done, absl::Span<const uint8_t> iov) {
+        return c.Write(offset + done, iov);
+      }));
   if (total > 0) f->inode->mtim = f->inode->ctim = fs_->Now();
   return total;
 }
@@ -456,18 +455,8 @@ Result<size_t> Context::fd_read(fd_t fd, IoVecs iovs) {
   VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kFileOrStream, rights::kFdRead));
   if (f->inode->kind() == InodeKind::kBuffer) {
     Stream& s = *f->inode->stream;
-    size_t total = 0;
-    for (const auto& iov : iovs) {
-      if (iov.empty()) continue;
-      Result<size_t> n = s.Read(iov);
-      if (!n.ok()) {
-        if (total > 0) break;
-        return n.error();
-      }
-      total += *n;
-      if (*n < iov.size()) break;
-    }
-    return total;
+    return TransferIovecs(
+        iovs, [&](size_t, absl::Span<uint8_t> iov) { return s.Read(iov); });
   }
   VFS_ASSIGN_OR_RETURN(size_t n, ReadAt(f, iovs, f->offset));
   f->offset += n;
@@ -486,18 +475,8 @@ Result<size_t> Context::fd_write(fd_t fd, ConstIoVecs iovs) {
   VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kFileOrStream, rights::kFdWrite));
   if (f->inode->kind() == InodeKind::kBuffer) {
     Stream& s = *f->inode->stream;
-    size_t total = 0;
-    for (const auto& iov : iovs) {
-      if (iov.empty()) continue;
-      Result<size_t> n = s.Write(iov);
-      if (!n.ok()) {
-        if (total > 0) break;
-        return n.error();
-      }
-      total += *n;
-      if (*n < iov.size()) break;
-    }
-    return total;
+    return TransferIovecs(
+        iovs, [&](size_t, absl::Span<const uint8_t> iov) { return s.Write(iov); });
   }
   // In append mode the write goes to the end; the offset moves only when
   // bytes land, so a failed or empty write leaves it where it was.

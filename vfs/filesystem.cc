@@ -239,6 +239,15 @@ absl::Status PathError(Errno e, std::string_view path) {
 }
 }  // namespace
 
+absl::StatusOr<Resolution> Filesystem::ResolveHostPath(std::string_view path,
+                                                       FollowFinal policy) {
+  std::string_view rel = StripLeadingSlashes(path);
+  if (rel.empty()) rel = ".";
+  Result<Resolution> r = PathResolver(*this).Resolve(root_, rel, policy);
+  if (!r.ok()) return PathError(r.error(), path);
+  return std::move(r).value();
+}
+
 absl::Status Filesystem::HostParent(std::string_view path, bool make_parents,
                                     Inode** parent, std::string* name) {
   std::string_view rel = StripLeadingSlashes(path);
@@ -357,9 +366,8 @@ absl::Status Filesystem::MakeSymlink(std::string_view path,
 absl::Status Filesystem::MakeHardLink(std::string_view existing,
                                       std::string_view path) {
   MutexLock lock(&mu_);
-  Result<Resolution> src = PathResolver(*this).Resolve(
-      root_, StripLeadingSlashes(existing), FollowFinal::kEntry);
-  if (!src.ok()) return PathError(src.error(), existing);
+  absl::StatusOr<Resolution> src = ResolveHostPath(existing, FollowFinal::kEntry);
+  if (!src.ok()) return src.status();
   if (src->inode == nullptr) return PathError(Errno::kNoent, existing);
   if (src->inode->is_dir()) return PathError(Errno::kPerm, existing);
   Inode* parent = nullptr;
@@ -372,9 +380,8 @@ absl::Status Filesystem::MakeHardLink(std::string_view existing,
 
 absl::StatusOr<std::string> Filesystem::ReadFile(std::string_view path) {
   MutexLock lock(&mu_);
-  Result<Resolution> r = PathResolver(*this).Resolve(
-      root_, StripLeadingSlashes(path), FollowFinal::kFollow);
-  if (!r.ok()) return PathError(r.error(), path);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
   if (r->inode == nullptr) return PathError(Errno::kNoent, path);
   if (r->inode->kind() != InodeKind::kFile) return PathError(Errno::kIsdir, path);
   const FileContents& c = *r->inode->contents;
@@ -388,11 +395,9 @@ absl::StatusOr<std::string> Filesystem::ReadFile(std::string_view path) {
 
 absl::StatusOr<Filestat> Filesystem::Stat(std::string_view path, bool follow) {
   MutexLock lock(&mu_);
-  std::string_view rel = StripLeadingSlashes(path);
-  if (rel.empty()) rel = ".";
-  Result<Resolution> r = PathResolver(*this).Resolve(
-      root_, rel, follow ? FollowFinal::kFollow : FollowFinal::kNoFollow);
-  if (!r.ok()) return PathError(r.error(), path);
+  absl::StatusOr<Resolution> r = ResolveHostPath(
+      path, follow ? FollowFinal::kFollow : FollowFinal::kNoFollow);
+  if (!r.ok()) return r.status();
   if (r->inode == nullptr) return PathError(Errno::kNoent, path);
   return StatOf(r->inode);
 }

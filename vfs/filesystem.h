@@ -28,6 +28,7 @@
 #include "vfs/clock.h"
 #include "vfs/inode.h"
 #include "vfs/mutex.h"
+#include "vfs/path_resolver.h"
 #include "vfs/result.h"
 #include "vfs/wasi_types.h"
 
@@ -135,6 +136,12 @@ class Filesystem {
   // True if `dir` is `ancestor` or lies beneath it (walks parent pointers).
   bool IsWithin(const Inode* dir, const Inode* ancestor) const;
 
+  // Resolves a host path (relative to the root; leading slashes ignored; ""
+  // or "/" is the root itself) with the guest resolver. An error becomes a
+  // status naming the path.
+  absl::StatusOr<Resolution> ResolveHostPath(std::string_view path,
+                                             FollowFinal policy)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Host path helpers: resolves `path` to (parent, name), creating missing
   // parents when `make_parents`.
   absl::Status HostParent(std::string_view path, bool make_parents,

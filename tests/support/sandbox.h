@@ -17,6 +17,16 @@
 #include "vfs/context.h"
 #include "vfs/filesystem.h"
 
+// CHECK that an Errno equals the expected one, printing both by name.
+#define CHECK_ERRNO(got, want)                                 \
+  do {                                                         \
+    const ::vfs::Errno got_ = (got);                           \
+    const ::vfs::Errno want_ = (want);                         \
+    INFO("got " << ::vfs::ErrnoName(got_) << ", want "         \
+                << ::vfs::ErrnoName(want_));                   \
+    CHECK(got_ == want_);                                      \
+  } while (0)
+
 namespace vfs::testing {
 
 class Sandbox {
