@@ -664,7 +664,8 @@ Result<size_t> Context::fd_readdir(fd_t fd, absl::Span<uint8_t> buf,
                                    dircookie_t cookie) {
   MutexLock lock(&fs_->mu_);
   VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kDir, rights::kFdReaddir));
-  const Inode* dir = f->inode;
+  Inode* dir = f->inode;
+  dir->atim = fs_->Now();  // POSIX: reading a directory marks its atime
   size_t used = 0;
   // Appends one dirent; a partial last entry fills the buffer exactly.
   auto emit = [&](std::string_view name, inode_t ino, Filetype type,
@@ -822,6 +823,7 @@ Result<size_t> Context::path_readlink(fd_t fd, std::string_view path,
   const std::string& target = r.inode->target;
   const size_t n = std::min(buf.size(), target.size());
   std::memcpy(buf.data(), target.data(), n);
+  r.inode->atim = fs_->Now();  // POSIX: readlink marks the link's atime
   return n;
 }
 
