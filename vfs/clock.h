@@ -37,6 +37,8 @@ class DeterministicClock final : public Clock {
     return now;
   }
   timestamp_t peek() const { return next_; }
+  // Moves time forward without a reading (a deterministic sleep).
+  void Advance(timestamp_t ns) { next_ += ns; }
 
  private:
   timestamp_t next_;

@@ -386,6 +386,28 @@ Errno Context::Resize(Inode* inode, filesize_t size) {
   return Errno::kSuccess;
 }
 
+Result<Context::PollState> Context::PollReadiness(fd_t fd, bool write) {
+  MutexLock lock(&fs_->mu_);
+  VFS_ASSIGN_OR_RETURN(OpenFile * f,
+                       Get(fd, Need::kFileOrStream, rights::kPollFdReadwrite));
+  PollState st;
+  st.ready = true;
+  if (f->inode->kind() == InodeKind::kFile) {
+    const filesize_t size = f->inode->contents->Size();
+    if (!write) st.nbytes = size > f->offset ? size - f->offset : 0;
+    return st;
+  }
+  const Stream& s = *f->inode->stream;
+  if (!write) {
+    st.nbytes = s.buffered();
+    st.hangup = s.buffered() == 0 && s.open_writers == 0 && !s.host_input_open() &&
+                !s.has_source();
+    // A host source may block on the host's side; report it readable.
+    st.ready = st.nbytes > 0 || st.hangup || s.has_source();
+  }
+  return st;
+}
+
 // ---- preview1: descriptors ----
 
 Result<fd_t> Context::path_open(fd_t fd, Lookupflags dirflags,

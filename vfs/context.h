@@ -133,6 +133,17 @@ class Context {
   // Open descriptor numbers, ascending.
   std::vector<fd_t> OpenDescriptors();
 
+  // Readiness of `fd` for poll_oneoff: a file is always ready (nbytes = the
+  // bytes after the offset when reading); a stream is ready to read when it
+  // holds bytes or has reached end of file (hangup), and always ready to
+  // write. Needs POLL_FD_READWRITE; a directory is BADF.
+  struct PollState {
+    bool ready = false;
+    filesize_t nbytes = 0;
+    bool hangup = false;
+  };
+  Result<PollState> PollReadiness(fd_t fd, bool write);
+
   // ---- WASI preview1. Parameter order and names follow the witx. ----
 
   Result<fd_t> path_open(fd_t fd, Lookupflags dirflags, std::string_view path,

@@ -48,6 +48,7 @@ class Stream {
   void set_sink(Sink s) { sink_ = std::move(s); }
   void set_source(Source s) { source_ = std::move(s); }
   bool host_input_open() const { return host_input_open_; }
+  bool has_source() const { return static_cast<bool>(source_); }
   void set_host_input_open(bool open) { host_input_open_ = open; }
 
   size_t buffered() const { return buf_.size() - read_pos_; }
