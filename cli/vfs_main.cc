@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cli/changes.h"
 #include "cli/host_tree.h"
 #include "vfs/context.h"
 #include "wasi/abi.h"
@@ -35,6 +36,8 @@ constexpr const char* kUsage =
     "                               nothing from the host environment is passed)\n"
     "  --trace                      print every WASI call and its result to stderr\n"
     "  --deterministic              fixed clocks and seeded random_get\n"
+    "  --changes                    afterwards, list on stderr what the guest\n"
+    "                               changed in the in-memory tree\n"
     "  --budget N                   stop after N units of fuel (one per function\n"
     "                               call or loop iteration)\n"
     "  -h, --help                   this help\n"
@@ -50,6 +53,7 @@ struct RunArgs {
   std::vector<std::string> env;
   bool trace = false;
   bool deterministic = false;
+  bool changes = false;
   uint64_t budget = 0;
   std::string module;
   std::vector<std::string> guest_args;
@@ -108,6 +112,8 @@ bool ParseRun(int argc, char** argv, RunArgs* out, std::string* error) {
       out->trace = true;
     } else if (arg == "--deterministic") {
       out->deterministic = true;
+    } else if (arg == "--changes") {
+      out->changes = true;
     } else if (is("--budget")) {
       std::string v;
       if (!value("--budget", &v)) return false;
@@ -200,6 +206,8 @@ int Run(int argc, char** argv) {
     if (!fd.ok()) return Fail(std::string(fd.status().message()));
   }
 
+  const TreeState before = args.changes ? CaptureTree(*fs) : TreeState();
+
   wasi::AbiOptions abi_options;
   abi_options.args.push_back(args.module);
   abi_options.args.insert(abi_options.args.end(), args.guest_args.begin(),
@@ -221,6 +229,12 @@ int Run(int argc, char** argv) {
   if (outcome->trapped) {
     std::fprintf(stderr, "vfs: %s: trap: %s\n", args.module.c_str(),
                  outcome->trap_message.c_str());
+  }
+  if (args.changes) {
+    const std::vector<std::string> lines = DescribeChanges(before, CaptureTree(*fs));
+    std::fprintf(stderr, "vfs: the guest changed %zu entr%s (in memory; the host was not touched)\n",
+                 lines.size(), lines.size() == 1 ? "y" : "ies");
+    for (const std::string& line : lines) std::fprintf(stderr, "  %s\n", line.c_str());
   }
   return outcome->exit_status;
 }

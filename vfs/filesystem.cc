@@ -402,6 +402,40 @@ absl::StatusOr<Filestat> Filesystem::Stat(std::string_view path, bool follow) {
   return StatOf(r->inode);
 }
 
+absl::StatusOr<std::vector<Filesystem::Entry>> Filesystem::List(
+    std::string_view path) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
+  if (r->inode == nullptr) return PathError(Errno::kNoent, path);
+  if (!r->inode->is_dir()) return PathError(Errno::kNotdir, path);
+  std::vector<Entry> out;
+  struct Frame {
+    const Inode* dir;
+    std::string prefix;
+    absl::btree_map<uint64_t, Directory::Listed>::const_iterator next;
+  };
+  std::vector<Frame> stack = {{r->inode, "", r->inode->dir->listing().begin()}};
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next == top.dir->dir->listing().end()) {
+      stack.pop_back();
+      continue;
+    }
+    const Directory::Listed& e = (top.next++)->second;
+    Entry entry;
+    entry.path = top.prefix.empty() ? e.name : absl::StrCat(top.prefix, "/", e.name);
+    entry.kind = e.inode->kind();
+    entry.stat = StatOf(e.inode);
+    entry.target = e.inode->target;
+    out.push_back(entry);
+    if (e.inode->is_dir()) {
+      stack.push_back({e.inode, out.back().path, e.inode->dir->listing().begin()});
+    }
+  }
+  return out;
+}
+
 size_t Filesystem::live_inode_count() {
   MutexLock lock(&mu_);
   return inodes_.size();

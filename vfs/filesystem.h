@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -85,6 +86,15 @@ class Filesystem {
   absl::StatusOr<Filestat> Stat(std::string_view path, bool follow = false);
 
   // ---- Inspection. ----
+  struct Entry {
+    std::string path;  // '/'-separated, relative to the root
+    InodeKind kind;
+    Filestat stat;
+    std::string target;  // symlinks
+  };
+  // Every entry beneath `path` (the root by default), depth-first in listing
+  // order; iterative, so depth is not limited by the stack.
+  absl::StatusOr<std::vector<Entry>> List(std::string_view path = "");
   // Checks every invariant of the graph (see docs/design.md): link counts
   // equal the entries naming each inode, the directory graph is a tree under
   // Root with consistent parents and subdir counts, every live inode is

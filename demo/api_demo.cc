@@ -1,4 +1,4 @@
-// vfs_demo: builds a small tree, drives a scripted sequence of WASI preview1
+// vfs_demo (api_demo): builds a small tree, drives a scripted sequence of WASI preview1
 // calls through a Context (as a guest would), and prints each call with its
 // result, then the tree. It shows hard links, unlink-while-open, a symlink
 // escape being refused, rights narrowing, and stable readdir cookies.
