@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs the real `vfs` binary: usage errors, --dir handling, --env, exit
+# statuses, --changes, and that the host tree is never written.
+# usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR
+set -u
+vfs="$1"; guest="$2"; src="$3"
+pass=0; fail=0
+check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [GREP_PATTERN FILE]
+  local name="$1" want="$2" got="$3"
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $name: exit $got, want $want"; fail=$((fail + 1)); return
+  fi
+  if [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; then
+    echo "FAIL: $name: output lacks '$4':"; cat "$5"; fail=$((fail + 1)); return
+  fi
+  echo "ok: $name"; pass=$((pass + 1))
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+"$vfs" --help >"$tmp/o" 2>&1; check "--help prints usage" 0 $? "usage: vfs run" "$tmp/o"
+"$vfs" run --help >"$tmp/o" 2>&1; check "run --help prints usage" 0 $? "--dir HOST_DIR" "$tmp/o"
+"$vfs" >"$tmp/o" 2>&1; check "no subcommand is a usage error" 2 $? "usage" "$tmp/o"
+"$vfs" run >"$tmp/o" 2>&1; check "run without a module" 2 $? "no module given" "$tmp/o"
+"$vfs" run --bogus x.wasm >"$tmp/o" 2>&1; check "unknown option" 2 $? "unknown option --bogus" "$tmp/o"
+"$vfs" run --env NOEQUALS x.wasm >"$tmp/o" 2>&1; check "--env without =" 2 $? "NAME=VALUE" "$tmp/o"
+"$vfs" run --dir >"$tmp/o" 2>&1; check "--dir without a value" 2 $? "needs a value" "$tmp/o"
+"$vfs" run --budget 0 x.wasm >"$tmp/o" 2>&1; check "--budget 0" 2 $? "positive number" "$tmp/o"
+"$vfs" run "$tmp/missing.wasm" >"$tmp/o" 2>&1; check "missing module" 1 $? "cannot open" "$tmp/o"
+printf 'not wasm' >"$tmp/bad.wasm"
+"$vfs" run "$tmp/bad.wasm" >"$tmp/o" 2>&1; check "invalid module" 1 $? "not a valid wasm module" "$tmp/o"
+"$vfs" run --dir "$tmp/nope::/" "$guest" >"$tmp/o" 2>&1; check "--dir that does not exist" 1 $? "not a directory" "$tmp/o"
+"$vfs" run --dir "$tmp::../up" "$guest" >"$tmp/o" 2>&1; check "--dir guest path with .." 1 $? "may not contain" "$tmp/o"
+
+if [ -f "$guest" ]; then
+  cp -r "$src/demo/fixture" "$tmp/fx"
+  before=$(cd "$tmp/fx" && find . -type f -exec sha256sum {} + | sort)
+  "$vfs" run --changes --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>"$tmp/e"
+  status=$?
+  check "demo guest runs and exits 0" 0 $status "8 numbers, sum 31" "$tmp/o"
+  check "--changes reports the rename" 0 $status "> /notes/old-draft.txt -> /notes/archive/draft.txt" "$tmp/e"
+  check "--changes reports the new file" 0 $status "+ /data/summary.txt (file, 15 bytes)" "$tmp/e"
+  check "the escape attempt is refused" 0 $status "Operation not permitted" "$tmp/o"
+  after=$(cd "$tmp/fx" && find . -type f -exec sha256sum {} + | sort)
+  if [ "$before" = "$after" ] && [ ! -e "$tmp/fx/data/summary.txt" ]; then
+    echo "ok: the host tree is unchanged"; pass=$((pass + 1))
+  else
+    echo "FAIL: the host tree changed"; fail=$((fail + 1))
+  fi
+  "$vfs" run "$guest" >"$tmp/o" 2>&1
+  check "no --dir means no preopens" 1 $? "fopen" "$tmp/o"
+  "$vfs" run --trace --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>"$tmp/e"
+  check "--trace prints calls" 0 $? "\[wasi\] path_open(" "$tmp/e"
+  "$vfs" run --budget 50 --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
+  check "--budget stops a long run" 1 $? "budget of 50 exhausted" "$tmp/o"
+else
+  echo "SKIPPED: demo guest not built (guest toolchain missing)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
