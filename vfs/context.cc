@@ -400,8 +400,7 @@ Result<Context::PollState> Context::PollReadiness(fd_t fd, bool write) {
   const Stream& s = *f->inode->stream;
   if (!write) {
     st.nbytes = s.buffered();
-    st.hangup = s.buffered() == 0 && s.open_writers == 0 && !s.host_input_open() &&
-                !s.has_source();
+    st.hangup = s.at_end();
     // A host source may block on the host's side; report it readable.
     st.ready = st.nbytes > 0 || st.hangup || s.has_source();
   }

@@ -8,7 +8,11 @@ namespace vfs {
 Result<size_t> Stream::Read(absl::Span<uint8_t> out) {
   if (out.empty()) return size_t{0};
   if (buffered() == 0) {
-    if (source_) return source_(out);
+    if (source_) {
+      Result<size_t> n = source_(out);
+      if (n.ok()) source_ended_ = *n == 0;
+      return n;
+    }
     if (open_writers > 0 || host_input_open_) return Errno::kAgain;
     return size_t{0};  // end of file
   }
@@ -37,6 +41,12 @@ Result<size_t> Stream::Write(absl::Span<const uint8_t> data) {
   const size_t n = std::min(room, data.size());
   buf_.append(reinterpret_cast<const char*>(data.data()), n);
   return n;
+}
+
+bool Stream::at_end() const {
+  if (buffered() > 0) return false;
+  if (source_) return source_ended_;
+  return open_writers == 0 && !host_input_open_;
 }
 
 std::string Stream::Drain() {

@@ -49,6 +49,9 @@ class Stream {
   void set_source(Source s) { source_ = std::move(s); }
   bool host_input_open() const { return host_input_open_; }
   bool has_source() const { return static_cast<bool>(source_); }
+  // True once a read found nothing buffered and no writer left, or the host
+  // source reported end of input (cleared if the source later has more).
+  bool at_end() const;
   void set_host_input_open(bool open) { host_input_open_ = open; }
 
   size_t buffered() const { return buf_.size() - read_pos_; }
@@ -61,6 +64,7 @@ class Stream {
   bool host_input_open_ = false;
   Sink sink_;
   Source source_;
+  bool source_ended_ = false;
 };
 
 }  // namespace vfs
