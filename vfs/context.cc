@@ -339,6 +339,20 @@ Result<Resolution> Context::ResolveAt(OpenFile* dir, std::string_view path,
   return PathResolver(*fs_).Resolve(dir->inode, path, policy);
 }
 
+Result<std::pair<Resolution, Resolution>> Context::ResolvePair(
+    fd_t old_fd, Rights old_right, std::string_view old_path, fd_t new_fd,
+    Rights new_right, std::string_view new_path) {
+  VFS_ASSIGN_OR_RETURN(OpenFile * src_dir, Get(old_fd, Need::kDir, old_right));
+  VFS_ASSIGN_OR_RETURN(OpenFile * dst_dir, Get(new_fd, Need::kDir, new_right));
+  // Both paths resolve before either is acted on, so an escaping path is
+  // PERM whatever the other one names.
+  VFS_ASSIGN_OR_RETURN(Resolution src,
+                       ResolveAt(src_dir, old_path, FollowFinal::kEntry));
+  VFS_ASSIGN_OR_RETURN(Resolution dst,
+                       ResolveAt(dst_dir, new_path, FollowFinal::kEntry));
+  return std::make_pair(std::move(src), std::move(dst));
+}
+
 Result<size_t> Context::ReadAt(OpenFile* f, IoVecs iovs, filesize_t offset) {
   const FileContents& c = *f->inode->contents;
   VFS_ASSIGN_OR_RETURN(size_t total,
@@ -813,16 +827,10 @@ Errno Context::path_link(fd_t old_fd, Lookupflags old_flags,
   // wasmtime refuses to follow a symlink source (linkat's AT_SYMLINK_FOLLOW).
   if (old_flags.Any(lookupflags::kSymlinkFollow)) return Errno::kInval;
   MutexLock lock(&fs_->mu_);
-  VFS_ASSIGN_OR_RETURN(OpenFile * src_dir,
-                       Get(old_fd, Need::kDir, rights::kPathLinkSource));
-  VFS_ASSIGN_OR_RETURN(OpenFile * dst_dir,
-                       Get(new_fd, Need::kDir, rights::kPathLinkTarget));
-  // Both paths resolve before either is acted on, so an escaping
-  // destination is PERM whatever the source is.
-  VFS_ASSIGN_OR_RETURN(Resolution src,
-                       ResolveAt(src_dir, old_path, FollowFinal::kEntry));
-  VFS_ASSIGN_OR_RETURN(Resolution dst,
-                       ResolveAt(dst_dir, new_path, FollowFinal::kEntry));
+  VFS_ASSIGN_OR_RETURN(auto pair,
+                       ResolvePair(old_fd, rights::kPathLinkSource, old_path,
+                                   new_fd, rights::kPathLinkTarget, new_path));
+  auto& [src, dst] = pair;
   if (src.dot_final) return Errno::kPerm;  // a directory
   if (src.inode == nullptr) return Errno::kNoent;
   if (src.inode->is_dir()) return Errno::kPerm;
@@ -864,14 +872,10 @@ Errno Context::path_remove_directory(fd_t fd, std::string_view path) {
 Errno Context::path_rename(fd_t fd, std::string_view old_path, fd_t new_fd,
                            std::string_view new_path) {
   MutexLock lock(&fs_->mu_);
-  VFS_ASSIGN_OR_RETURN(OpenFile * src_dir,
-                       Get(fd, Need::kDir, rights::kPathRenameSource));
-  VFS_ASSIGN_OR_RETURN(OpenFile * dst_dir,
-                       Get(new_fd, Need::kDir, rights::kPathRenameTarget));
-  VFS_ASSIGN_OR_RETURN(Resolution src,
-                       ResolveAt(src_dir, old_path, FollowFinal::kEntry));
-  VFS_ASSIGN_OR_RETURN(Resolution dst,
-                       ResolveAt(dst_dir, new_path, FollowFinal::kEntry));
+  VFS_ASSIGN_OR_RETURN(auto pair,
+                       ResolvePair(fd, rights::kPathRenameSource, old_path,
+                                   new_fd, rights::kPathRenameTarget, new_path));
+  auto& [src, dst] = pair;
   if (src.dot_final || dst.dot_final) return Errno::kBusy;  // as rename(2)
   if (src.inode == nullptr) return Errno::kNoent;
   if (dst.parent->dir->removed) return Errno::kNoent;

@@ -205,6 +205,12 @@ class Context {
   Result<Resolution> ResolveAt(OpenFile* dir, std::string_view path,
                                FollowFinal policy)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
+  // For two-path calls (link, rename): checks both descriptors and rights,
+  // then resolves both paths (kEntry) before anything is acted on.
+  Result<std::pair<Resolution, Resolution>> ResolvePair(
+      fd_t old_fd, Rights old_right, std::string_view old_path, fd_t new_fd,
+      Rights new_right, std::string_view new_path)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
   Result<size_t> ReadAt(OpenFile* f, IoVecs iovs, filesize_t offset)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
   Result<size_t> WriteAt(OpenFile* f, ConstIoVecs iovs, filesize_t offset)

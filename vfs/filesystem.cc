@@ -299,6 +299,15 @@ absl::Status Filesystem::HostParent(std::string_view path, bool make_parents,
   return absl::OkStatus();
 }
 
+absl::StatusOr<Inode*> Filesystem::CreateHostEntry(std::string_view path,
+                                                   InodeKind kind) {
+  Inode* parent = nullptr;
+  std::string name;
+  if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
+  if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
+  return CreateChild(parent, name, kind);
+}
+
 absl::Status Filesystem::MakeDirectories(std::string_view path) {
   MutexLock lock(&mu_);
   std::string_view rel = StripLeadingSlashes(path);
@@ -337,12 +346,9 @@ absl::Status Filesystem::AddFile(std::string_view path,
                                  std::unique_ptr<FileContents> contents) {
   if (contents == nullptr) return absl::InvalidArgumentError("null contents");
   MutexLock lock(&mu_);
-  Inode* parent = nullptr;
-  std::string name;
-  if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
-  if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
-  Inode* file = CreateChild(parent, name, InodeKind::kFile);
-  file->contents = std::move(contents);
+  absl::StatusOr<Inode*> file = CreateHostEntry(path, InodeKind::kFile);
+  if (!file.ok()) return file.status();
+  (*file)->contents = std::move(contents);
   return absl::OkStatus();
 }
 
@@ -354,12 +360,9 @@ absl::Status Filesystem::MakeSymlink(std::string_view path,
     return absl::InvalidArgumentError(
         absl::StrCat("invalid symlink target for '", AsAbsl(path), "'"));
   }
-  Inode* parent = nullptr;
-  std::string name;
-  if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
-  if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
-  Inode* link = CreateChild(parent, name, InodeKind::kSymlink);
-  link->target = std::string(target);
+  absl::StatusOr<Inode*> link = CreateHostEntry(path, InodeKind::kSymlink);
+  if (!link.ok()) return link.status();
+  (*link)->target = std::string(target);
   return absl::OkStatus();
 }
 

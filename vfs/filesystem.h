@@ -157,6 +157,10 @@ class Filesystem {
   absl::Status HostParent(std::string_view path, bool make_parents,
                           Inode** parent, std::string* name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Creates a new entry of `kind` at a host path (AlreadyExists if taken),
+  // creating missing parents.
+  absl::StatusOr<Inode*> CreateHostEntry(std::string_view path, InodeKind kind)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DumpTree(std::string* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
