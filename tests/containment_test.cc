@@ -34,8 +34,6 @@ namespace {
 
 using namespace std::string_literals;
 
-constexpr Lookupflags kFollow = lookupflags::kSymlinkFollow;
-constexpr Lookupflags kNoFollow{};
 constexpr Rights kRead = rights::kFdRead | rights::kFdSeek |
                          rights::kFdFilestatGet | rights::kFdReaddir;
 constexpr Rights kRW = kRead | rights::kFdWrite;

@@ -25,8 +25,6 @@
 namespace vfs::testing {
 namespace {
 
-constexpr Lookupflags kNoFollow{};
-constexpr Lookupflags kFollow = lookupflags::kSymlinkFollow;
 
 // Rights to request when opening a directory: all a directory can hold but
 // FD_DATASYNC, which these tests never need, so that no open here depends on

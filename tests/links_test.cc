@@ -21,7 +21,6 @@
 namespace vfs::testing {
 namespace {
 
-constexpr Lookupflags kNoFollow{};
 constexpr Rights kDirRights = rights::kDirectoryBase & ~rights::kFdDatasync;
 
 // Inode ids named in the tree under Root (Root included), from Dump.

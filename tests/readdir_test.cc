@@ -25,7 +25,6 @@
 namespace vfs::testing {
 namespace {
 
-constexpr Lookupflags kNoFollow{};
 constexpr Rights kDirRights = rights::kDirectoryBase & ~rights::kFdDatasync;
 constexpr size_t kHeader = 24;
 

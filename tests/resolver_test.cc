@@ -20,13 +20,11 @@ namespace {
 
 using namespace std::string_literals;
 
-constexpr Lookupflags kFollow = lookupflags::kSymlinkFollow;
-constexpr Lookupflags kNoFollow{};
 constexpr Rights kFileRead = rights::kFdRead | rights::kFdSeek |
                              rights::kFdTell | rights::kFdFilestatGet;
 constexpr Rights kFileRW = kFileRead | rights::kFdWrite;
-// Everything a directory can hold except the write-intent rights (a
-// directory opened with FD_DATASYNC requested is ISDIR).
+// Everything a directory can hold except FD_DATASYNC (a narrower request;
+// opening a directory with it is allowed too).
 constexpr Rights kDirOpen = rights::kDirectoryBase & ~rights::kFdDatasync;
 
 // The tree most tests start from.

@@ -287,8 +287,26 @@ TEST_CASE("A module without _start is NotFound", "[engine]") {
   CHECK(out.status().code() == absl::StatusCode::kNotFound);
 }
 
-// ---------------------------------------------------------------------------
-// Exit statuses and traps
+TEST_CASE("An exported _start whose type is not () -> () is refused, not called", "[engine]") {
+  // Calling it with no arguments would hand the interpreter fewer values
+  // than its type says.
+  const std::vector<std::string> modules = {
+      R"((module
+           (memory (export "memory") 1)
+           (func (export "_start") (param i32 i64) (drop (local.get 0)) (drop (local.get 1)))))",
+      R"((module
+           (memory (export "memory") 1)
+           (func (export "_start") (result i32) (i32.const 7))))",
+  };
+  for (const std::string& wat : modules) {
+    INFO(wat);
+    Runner r;
+    absl::StatusOr<RunOutcome> out = r.Run(wat);
+    INFO(StatusText(out.status()));
+    CHECK_FALSE(out.ok());
+    CHECK(std::string(out.status().message()).find("_start") != std::string::npos);
+  }
+}
 
 TEST_CASE("_start calling proc_exit(3) exits with status 3", "[engine]") {
   Runner r;
@@ -430,6 +448,23 @@ TEST_CASE("A guest looping on fd_write stops with ResourceExhausted within the b
   CHECK(seconds < 10.0);
   WARN("F9 budget: fd_write loop with budget 1e5 wrote " << written << " bytes, stopped in "
                                                           << seconds << " s");
+}
+
+TEST_CASE("A guest that traps on its own after using exactly its budget is a trap, not exhaustion",
+          "[engine]") {
+  // Budget 1 pays for entering _start; the guest then executes unreachable.
+  // It was never stopped by the budget.
+  Runner r;
+  absl::StatusOr<RunOutcome> out = r.Run(R"(
+    (module
+      (memory (export "memory") 1)
+      (func (export "_start") unreachable))
+  )",
+                                         1);
+  INFO(StatusText(out.status()));
+  REQUIRE(out.ok());
+  CHECK(out->trapped);
+  CHECK(out->exit_status == 134);
 }
 
 namespace {

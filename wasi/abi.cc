@@ -1,5 +1,9 @@
 #include "wasi/abi.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -109,8 +113,7 @@ Outcome PutSizes(const std::vector<std::string>& strings, uint32_t count_ptr,
 
 WasiAbi::WasiAbi(Context& ctx, AbiOptions options)
     : ctx_(ctx), options_(std::move(options)) {
-  rng_.seed(options_.deterministic ? options_.random_seed
-                                   : std::random_device{}());
+  rng_.seed(options_.random_seed);  // used only in deterministic mode
 }
 
 uint64_t WasiAbi::Realtime() {
@@ -452,6 +455,17 @@ Outcome WasiAbi::Dispatch(Import id, absl::Span<const uint64_t> a,
     case Import::kRandomGet: {
       absl::Span<uint8_t> buf;
       if (!m.Bytes(u32(0), u32(1), &buf)) return Trap("buf");
+      if (!options_.deterministic) {
+        // Guests use random_get for keys and hash seeds: the kernel's CSPRNG.
+        size_t done = 0;
+        while (done < buf.size()) {
+          const ssize_t n = getrandom(buf.data() + done, buf.size() - done, 0);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) return Return(Errno::kIo);
+          done += static_cast<size_t>(n);
+        }
+        return Return(Errno::kSuccess);
+      }
       for (size_t i = 0; i < buf.size(); i += 8) {
         const uint64_t r = rng_();
         std::memcpy(buf.data() + i, &r, std::min<size_t>(8, buf.size() - i));

@@ -32,11 +32,12 @@ struct AbiOptions {
   std::vector<std::string> args;
   std::vector<std::string> env;  // "NAME=VALUE"
   // Fixed clocks (realtime and monotonic advance 1 µs per reading, poll
-  // advances them instead of sleeping) and a seeded random_get.
+  // advances them instead of sleeping) and a seeded random_get. Otherwise
+  // random_get reads the kernel's CSPRNG (getrandom).
   bool deterministic = false;
   uint64_t random_seed = 0;
-  // Receives one line per call ("fd_write(1, 0x10, 1, 0x20) -> success")
-  // when set, like strace.
+  // Receives one line per call ("fd_write(1, 70976, 1, 70972) -> success",
+  // raw arguments in decimal) when set, like strace.
   std::function<void(const std::string&)> trace;
 };
 

@@ -6,8 +6,9 @@
 // The instruction budget: wabt's public API offers no way to bound a run, so
 // the module is instrumented before it is loaded. A mutable i64 global (the
 // fuel) is added; every function entry and every loop iteration decrements
-// it and executes `unreachable` when it reaches zero. After a trap the fuel
-// global tells a budget stop from a real `unreachable`.
+// it; at zero it sets a second global (the out-of-fuel flag) and executes
+// `unreachable`. After a trap that flag tells a budget stop from a guest's
+// own trap.
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -29,17 +30,30 @@ namespace {
 namespace interp = wabt::interp;
 
 constexpr const char* kFuelExport = "__vfs_fuel";
+// Set to 1 by the fuel check just before it traps, so a stop by the budget
+// is told apart from a guest's own trap even when the fuel is exactly used.
+constexpr const char* kOutOfFuelExport = "__vfs_out_of_fuel";
 
 std::string FormatErrors(const wabt::Errors& errors) {
   return wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
 }
 
+// The two globals the instrumentation adds.
+struct FuelGlobals {
+  wabt::Index fuel;
+  wabt::Index out_of_fuel;
+};
+
 // Prepends the fuel check to `list`.
-void PrependFuelCheck(wabt::ExprList& list, wabt::Index fuel) {
+void PrependFuelCheck(wabt::ExprList& list, FuelGlobals g) {
+  const wabt::Index fuel = g.fuel;
   wabt::ExprList check;
   check.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(fuel, wabt::Location())));
   check.push_back(std::make_unique<wabt::ConvertExpr>(wabt::Opcode::I64Eqz));
   auto if_empty = std::make_unique<wabt::IfExpr>();
+  if_empty->true_.exprs.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I32(1)));
+  if_empty->true_.exprs.push_back(
+      std::make_unique<wabt::GlobalSetExpr>(wabt::Var(g.out_of_fuel, wabt::Location())));
   if_empty->true_.exprs.push_back(std::make_unique<wabt::UnreachableExpr>());
   check.push_back(std::move(if_empty));
   check.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(fuel, wabt::Location())));
@@ -53,7 +67,7 @@ void PrependFuelCheck(wabt::ExprList& list, wabt::Index fuel) {
 // Iterative, so deeply nested code cannot exhaust the host stack; loop
 // bodies are collected first and instrumented after the walk, so the walk
 // never visits the checks it adds.
-void InstrumentLoops(wabt::ExprList& body, wabt::Index fuel) {
+void InstrumentLoops(wabt::ExprList& body, FuelGlobals fuel) {
   std::vector<wabt::ExprList*> loops;
   std::vector<wabt::ExprList*> work = {&body};
   while (!work.empty()) {
@@ -106,12 +120,22 @@ absl::StatusOr<std::vector<uint8_t>> Instrument(absl::Span<const uint8_t> wasm,
   global->global.init_expr.push_back(
       std::make_unique<wabt::ConstExpr>(wabt::Const::I64(budget)));
   module.AppendField(std::move(global));
-  const wabt::Index fuel = static_cast<wabt::Index>(module.globals.size() - 1);
-  auto exported = std::make_unique<wabt::ExportModuleField>();
-  exported->export_.name = kFuelExport;
-  exported->export_.kind = wabt::ExternalKind::Global;
-  exported->export_.var = wabt::Var(fuel, wabt::Location());
-  module.AppendField(std::move(exported));
+  auto flag = std::make_unique<wabt::GlobalModuleField>();
+  flag->global.type = wabt::Type::I32;
+  flag->global.mutable_ = true;
+  flag->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I32(0)));
+  module.AppendField(std::move(flag));
+  FuelGlobals fuel;
+  fuel.fuel = static_cast<wabt::Index>(module.globals.size() - 2);
+  fuel.out_of_fuel = static_cast<wabt::Index>(module.globals.size() - 1);
+  for (auto [export_name, index] : {std::pair<const char*, wabt::Index>{kFuelExport, fuel.fuel},
+                             {kOutOfFuelExport, fuel.out_of_fuel}}) {
+    auto exported = std::make_unique<wabt::ExportModuleField>();
+    exported->export_.name = export_name;
+    exported->export_.kind = wabt::ExternalKind::Global;
+    exported->export_.var = wabt::Var(index, wabt::Location());
+    module.AppendField(std::move(exported));
+  }
   for (wabt::Index i = module.num_func_imports; i < module.funcs.size(); ++i) {
     wabt::Func* f = module.funcs[i];
     InstrumentLoops(f->exprs, fuel);
@@ -247,7 +271,7 @@ class WabtEngine final : public Engine {
       return outcome;
     }
     interp::Func::Ptr start;
-    interp::Global::Ptr fuel;
+    interp::Global::Ptr out_of_fuel;
     const auto& export_types = module->export_types();
     for (size_t i = 0; i < export_types.size(); ++i) {
       const std::string& name = export_types[i].name;
@@ -256,13 +280,19 @@ class WabtEngine final : public Engine {
         state->memory = store.UnsafeGet<interp::Memory>(ref);
       } else if (name == "_start" && store.Is<interp::Func>(ref)) {
         start = store.UnsafeGet<interp::Func>(ref);
-      } else if (name == kFuelExport && store.Is<interp::Global>(ref)) {
-        fuel = store.UnsafeGet<interp::Global>(ref);
+      } else if (name == kOutOfFuelExport && store.Is<interp::Global>(ref)) {
+        out_of_fuel = store.UnsafeGet<interp::Global>(ref);
       }
     }
     if (!start) {
       return absl::NotFoundError(
           absl::StrCat(options.module_name, ": no exported _start function"));
+    }
+    // _start must be () -> (): calling it with any other type would hand the
+    // interpreter the wrong number of values.
+    if (!start->type().params.empty() || !start->type().results.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.module_name, ": _start must have type () -> ()"));
     }
     interp::Values results;
     interp::Thread thread(store);
@@ -271,7 +301,7 @@ class WabtEngine final : public Engine {
       outcome.exit_status = static_cast<int>(state->exit_code);
       return outcome;
     }
-    if (fuel && fuel->Get().Get<uint64_t>() == 0) {
+    if (out_of_fuel && out_of_fuel->Get().Get<uint32_t>() == 1) {
       return absl::ResourceExhaustedError(absl::StrCat(
           options.module_name, ": instruction budget of ",
           options.instruction_budget, " exhausted"));

@@ -45,6 +45,10 @@ class Sandbox {
   fd_t base_fd_ = 0;
 };
 
+// Lookup flags, named for what they do.
+inline constexpr Lookupflags kFollow = lookupflags::kSymlinkFollow;
+inline constexpr Lookupflags kNoFollow{};
+
 // Rights a file descriptor may hold at most, for requests "with everything".
 inline constexpr Rights kAllFileRights = rights::kRegularFileBase;
 
