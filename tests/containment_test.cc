@@ -235,17 +235,6 @@ Result<std::string> Readlink(Context& ctx, fd_t dir, std::string_view path) {
   return buf;
 }
 
-// The value of a successful call, or a value-initialised T (so a failing
-// call fails the CHECK around it instead of asserting).
-template <typename T>
-T Val(const Result<T>& r) {
-  if (!r.ok()) {
-    UNSCOPED_INFO("call failed with " << ErrnoName(r.error()));
-    return T{};
-  }
-  return r.value();
-}
-
 std::string HostRead(Filesystem& fs, std::string_view path) {
   auto bytes = fs.ReadFile(path);
   return bytes.ok() ? *bytes : "<" + bytes.status().ToString() + ">";
@@ -534,7 +523,7 @@ Errno Execute(Fixture& f, const Vec& v) {
       if (!r.ok()) return r.error();
       CheckSame(f, v, FdIno(c, *r));
       if (v.oflags.Any(oflags::kTrunc)) {
-        CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path)).size == 0);
+        CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path)).size == 0);
       }
       CHECK(c.fd_close(*r) == Errno::kSuccess);
       return Errno::kSuccess;
@@ -567,7 +556,7 @@ Errno Execute(Fixture& f, const Vec& v) {
     case Op::kMkdir: {
       const Errno e = c.path_create_directory(b, v.path);
       if (e == Errno::kSuccess) {
-        CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path)).filetype ==
+        CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path)).filetype ==
               Filetype::kDirectory);
       }
       return e;
@@ -577,8 +566,8 @@ Errno Execute(Fixture& f, const Vec& v) {
     case Op::kLink: {
       const Errno e = c.path_link(src, Lookupflags(), v.path, dst, v.path2);
       if (e == Errno::kSuccess) {
-        CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path)).ino ==
-              Val(c.path_filestat_get(b, kNoFollow, v.path2)).ino);
+        CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path)).ino ==
+              ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path2)).ino);
       }
       return e;
     }
@@ -638,8 +627,8 @@ Errno Execute(Fixture& f, const Vec& v) {
     case Op::kHardLinkThenUnlink: {
       const Errno e = c.path_link(b, Lookupflags(), v.path, b, v.path2);
       if (e != Errno::kSuccess) return e;
-      CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path)).nlink == 2);
-      CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path2)).nlink == 2);
+      CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path)).nlink == 2);
+      CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path2)).nlink == 2);
       auto listed = ListDir(c, b);
       REQUIRE(listed.ok());
       auto names = Names(*listed);
@@ -648,7 +637,7 @@ Errno Execute(Fixture& f, const Vec& v) {
       REQUIRE(c.path_unlink_file(b, v.path) == Errno::kSuccess);
       CHECK_ERRNO(c.path_filestat_get(b, kNoFollow, v.path).error(),
                   Errno::kNoent);
-      CHECK(Val(c.path_filestat_get(b, kNoFollow, v.path2)).nlink == 1);
+      CHECK(ValueOrDefault(c.path_filestat_get(b, kNoFollow, v.path2)).nlink == 1);
       listed = ListDir(c, b);
       REQUIRE(listed.ok());
       names = Names(*listed);
@@ -987,7 +976,7 @@ TEST_CASE("GHSA-4ch3: no name made in a read-write preopen yields a writable "
   Result<fd_t> f = c.path_open(*ro, kFollow, "file", Oflags(),
                                rights::kRegularFileBase, Rights(), Fdflags());
   REQUIRE(f.ok());
-  CHECK_FALSE(Val(c.fd_fdstat_get(*f)).fs_rights_base.Any(
+  CHECK_FALSE(ValueOrDefault(c.fd_fdstat_get(*f)).fs_rights_base.Any(
       rights::kFdWrite | rights::kFdAllocate | rights::kFdFilestatSetSize));
   CHECK(HostRead(sb.fs(), "ro/file") == "ro-data");
 }

@@ -108,13 +108,6 @@ State Capture(Sandbox& sb) {
     CHECK(after_.times == before_.times);                                    \
   } while (0)
 
-#define REQUIRE_OK(expr)                                  \
-  do {                                                    \
-    const Errno e_ = (expr);                              \
-    INFO(#expr << " -> " << ErrnoName(e_));               \
-    REQUIRE(e_ == Errno::kSuccess);                       \
-  } while (0)
-
 Filestat StatAt(Sandbox& sb, std::string_view path, Lookupflags flags = kNoFollow) {
   Result<Filestat> r = sb.ctx().path_filestat_get(sb.base(), flags, path);
   INFO("path_filestat_get '" << path << "' -> " << ErrnoName(r.error()));

@@ -64,13 +64,6 @@ size_t ExpectedLive(Sandbox& sb) {
     CHECK((sb).fs().live_inode_count() == ExpectedLive(sb));        \
   } while (0)
 
-#define REQUIRE_OK(expr)                                  \
-  do {                                                    \
-    const Errno e_ = (expr);                              \
-    INFO(#expr << " -> " << ErrnoName(e_));               \
-    REQUIRE(e_ == Errno::kSuccess);                       \
-  } while (0)
-
 fd_t Create(Sandbox& sb, std::string_view path, std::string_view data = "") {
   Result<fd_t> fd = Open(sb.ctx(), sb.base(), path, oflags::kCreat | oflags::kExcl);
   INFO("create '" << path << "' -> " << ErrnoName(fd.error()));

@@ -44,17 +44,6 @@ std::string State(Sandbox& sb) {
          SubtreeDigest(sb.fs(), "outside");
 }
 
-// The value of a successful call, or a value-initialised T, so that a
-// failing call fails the CHECK around it instead of asserting.
-template <typename T>
-T V(const Result<T>& r) {
-  if (!r.ok()) {
-    UNSCOPED_INFO("call failed with " << ErrnoName(r.error()));
-    return T{};
-  }
-  return r.value();
-}
-
 std::string HostRead(Sandbox& sb, std::string_view path) {
   auto bytes = sb.fs().ReadFile(path);
   return bytes.ok() ? *bytes : "<" + bytes.status().ToString() + ">";
@@ -299,9 +288,9 @@ TEST_CASE("Well-formed multi-byte UTF-8 names are ordinary names",
                                        oflags::kCreat, kFileRW, Rights(),
                                        Fdflags());
   REQUIRE(fd.ok());
-  CHECK(V(Write(sb.ctx(), *fd, "x")) == 1);
+  CHECK(ValueOrDefault(Write(sb.ctx(), *fd, "x")) == 1);
   CHECK(sb.ctx().fd_close(*fd) == Errno::kSuccess);
-  CHECK(V(sb.ctx().path_filestat_get(sb.base(), kNoFollow, name)).size == 1);
+  CHECK(ValueOrDefault(sb.ctx().path_filestat_get(sb.base(), kNoFollow, name)).size == 1);
   auto listing = ListDir(sb.ctx(), sb.base());
   REQUIRE(listing.ok());
   const auto names = Names(*listing);
@@ -309,7 +298,7 @@ TEST_CASE("Well-formed multi-byte UTF-8 names are ordinary names",
   CHECK(sb.ctx().path_create_directory(sb.base(), "d" + name) ==
         Errno::kSuccess);
   CHECK(sb.ctx().path_symlink(name, sb.base(), "l" + name) == Errno::kSuccess);
-  CHECK(V(ReadPath(sb.ctx(), sb.base(), "l" + name)) == "x");
+  CHECK(ValueOrDefault(ReadPath(sb.ctx(), sb.base(), "l" + name)) == "x");
 }
 
 TEST_CASE("A path starting with '/' is PERM, even when the rest names an "
@@ -356,12 +345,12 @@ TEST_CASE("A 4096-byte path resolves and a 4097-byte one is NAMETOOLONG",
   // "./" x 2046 + "file" is 4096 bytes and names base/file.
   const std::string p4096 = Repeat("./", 2046) + "file";
   REQUIRE(p4096.size() == 4096);
-  CHECK(V(OpenIno(c, sb.base(), p4096)) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), p4096)) == HostIno(sb, "base/file"));
   CHECK(c.path_filestat_get(sb.base(), kNoFollow, p4096).ok());
   // Through real directories: "dir/../" x 584 + "dir/file" is 4096 bytes.
   const std::string walk = Repeat("dir/../", 584) + "dir/file";
   REQUIRE(walk.size() == 4096);
-  CHECK(V(OpenIno(c, sb.base(), walk)) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), walk)) == HostIno(sb, "base/dir/file"));
   // Creating at exactly 4096 bytes works too.
   const std::string create4096 = Repeat("./", 2046) + "newf";
   REQUIRE(create4096.size() == 4096);
@@ -384,7 +373,7 @@ TEST_CASE("A 4096-byte path resolves and a 4097-byte one is NAMETOOLONG",
   CHECK_ERRNO(c.path_symlink(p4097, sb.base(), "toolong"),
               Errno::kNametoolong);
   CHECK_ERRNO(c.path_symlink(p4096, sb.base(), "justright"), Errno::kSuccess);
-  CHECK(V(OpenIno(c, sb.base(), "justright")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "justright")) == HostIno(sb, "base/file"));
 }
 
 TEST_CASE("A 255-byte name can be created and used; a 256-byte one is "
@@ -430,9 +419,9 @@ TEST_CASE("A too-long component inside a symlink target is NAMETOOLONG at "
   CHECK_ERRNO(OpenErr(c, sb.base(), "long"), Errno::kNametoolong);
   CHECK_ERRNO(c.path_filestat_get(sb.base(), kFollow, "long").error(),
               Errno::kNametoolong);
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "long")).filetype ==
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "long")).filetype ==
         Filetype::kSymbolicLink);
-  CHECK(V(Readlink(c, sb.base(), "long")).size() == 260);
+  CHECK(ValueOrDefault(Readlink(c, sb.base(), "long")).size() == 260);
 }
 
 // ---------------------------------------------------------------------------
@@ -444,10 +433,10 @@ TEST_CASE("'.' names the base directory itself", "[resolver]") {
   const InodeId base = HostIno(sb, "base");
   for (const char* p : {".", "./", "./.", ".//.//", "dir/..", "dir/./.."}) {
     INFO(p);
-    CHECK(V(OpenDirIno(c, sb.base(), p)) == base);
-    CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, p)).ino == base);
+    CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), p)) == base);
+    CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, p)).ino == base);
   }
-  CHECK(V(OpenDirIno(c, sb.base(), "dir/.")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir/.")) == HostIno(sb, "base/dir"));
   // The calls that need an entry refuse "." with their own errno.
   const std::string before = State(sb);
   CHECK_ERRNO(c.path_create_directory(sb.base(), "."), Errno::kExist);
@@ -474,10 +463,10 @@ TEST_CASE("'..' that would leave the base at any step is PERM, even if the "
     ExpectAllOpsFail(sb, sb.base(), p, Errno::kPerm);
   }
   // '..' that stays inside is fine.
-  CHECK(V(OpenIno(c, sb.base(), "dir/../file")) == HostIno(sb, "base/file"));
-  CHECK(V(OpenIno(c, sb.base(), "dir/sub/../../sub/file")) ==
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/../file")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/sub/../../sub/file")) ==
         HostIno(sb, "base/sub/file"));
-  CHECK(V(OpenDirIno(c, sb.base(), "dir/sub/..")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir/sub/..")) == HostIno(sb, "base/dir"));
 }
 
 TEST_CASE("Repeated slashes are one separator", "[resolver]") {
@@ -487,9 +476,9 @@ TEST_CASE("Repeated slashes are one separator", "[resolver]") {
   for (const char* p : {"dir//sub/file", "dir///sub////file", "dir/sub//file",
                         ".//dir//sub//file"}) {
     INFO(p);
-    CHECK(V(OpenIno(c, sb.base(), p)) == f);
+    CHECK(ValueOrDefault(OpenIno(c, sb.base(), p)) == f);
   }
-  CHECK(V(OpenDirIno(c, sb.base(), "dir//")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir//")) == HostIno(sb, "base/dir"));
   CHECK(c.path_create_directory(sb.base(), "dir//made") == Errno::kSuccess);
   CHECK(sb.fs().Stat("base/dir/made").ok());
 }
@@ -499,9 +488,9 @@ TEST_CASE("A path that wanders with '.', '..' and '//' but stays inside "
           "[resolver]") {
   Sandbox sb(kTree);
   Context& c = sb.ctx();
-  CHECK(V(OpenIno(c, sb.base(), "dir/.//sub/../../dir/..///./file")) ==
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/.//sub/../../dir/..///./file")) ==
         HostIno(sb, "base/file"));
-  CHECK(V(ReadPath(c, sb.base(), "dir/.//sub/../../dir/..///./file")) == "top");
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "dir/.//sub/../../dir/..///./file")) == "top");
 }
 
 // ---------------------------------------------------------------------------
@@ -530,9 +519,9 @@ TEST_CASE("A trailing slash on a regular file is NOTDIR", "[resolver]") {
 TEST_CASE("A trailing slash on a directory is accepted", "[resolver]") {
   Sandbox sb(kTree);
   Context& c = sb.ctx();
-  CHECK(V(OpenDirIno(c, sb.base(), "dir/")) == HostIno(sb, "base/dir"));
-  CHECK(V(OpenDirIno(c, sb.base(), "dir///")) == HostIno(sb, "base/dir"));
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "dir/sub/")).filetype ==
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir/")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir///")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "dir/sub/")).filetype ==
         Filetype::kDirectory);
   CHECK(c.path_create_directory(sb.base(), "made/") == Errno::kSuccess);
   CHECK(c.path_remove_directory(sb.base(), "made//") == Errno::kSuccess);
@@ -548,13 +537,13 @@ TEST_CASE("A trailing slash on a symlink follows it, whatever the lookup "
              "base/ldir -> dir\nbase/lfile -> file\nbase/dang -> nothere\n");
   Context& c = sb.ctx();
   // Without the slash a no-follow stat sees the link itself...
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "ldir")).filetype ==
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "ldir")).filetype ==
         Filetype::kSymbolicLink);
   // ...with it, the directory behind it.
   auto st = c.path_filestat_get(sb.base(), kNoFollow, "ldir/");
   REQUIRE(st.ok());
   CHECK(st->ino == HostIno(sb, "base/dir"));
-  CHECK(V(OpenDirIno(c, sb.base(), "ldir/", kNoFollow)) ==
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "ldir/", kNoFollow)) ==
         HostIno(sb, "base/dir"));
   // A link to a file with a slash is NOTDIR; to nothing, NOENT.
   CHECK_ERRNO(c.path_filestat_get(sb.base(), kNoFollow, "lfile/").error(),
@@ -581,18 +570,18 @@ TEST_CASE("A chain of 40 symlinks resolves and a chain of 41 is LOOP",
              Chain("e", 41, "dir"));
   Context& c = sb.ctx();
   // As the final component.
-  CHECK(V(OpenIno(c, sb.base(), "f0")) == HostIno(sb, "base/file"));
-  CHECK(V(c.path_filestat_get(sb.base(), kFollow, "f0")).ino ==
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "f0")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kFollow, "f0")).ino ==
         HostIno(sb, "base/file"));
   CHECK_ERRNO(OpenErr(c, sb.base(), "g0"), Errno::kLoop);
   CHECK_ERRNO(c.path_filestat_get(sb.base(), kFollow, "g0").error(),
               Errno::kLoop);
   // The 41st link itself is an ordinary symlink when not followed.
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "g0")).filetype ==
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "g0")).filetype ==
         Filetype::kSymbolicLink);
-  CHECK(V(OpenIno(c, sb.base(), "g1")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "g1")) == HostIno(sb, "base/file"));
   // As an intermediate component.
-  CHECK(V(OpenIno(c, sb.base(), "d0/file")) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "d0/file")) == HostIno(sb, "base/dir/file"));
   CHECK_ERRNO(OpenErr(c, sb.base(), "e0/file"), Errno::kLoop);
   const std::string before = State(sb);
   CHECK_ERRNO(c.path_create_directory(sb.base(), "e0/new"), Errno::kLoop);
@@ -607,7 +596,7 @@ TEST_CASE("Symlink expansions are counted over the whole path, not per link",
   Sandbox sb(std::string(kTree) + Chain("a", 20, "dir") +
              Chain("b", 20, "file") + Chain("c", 21, "file"));
   Context& c = sb.ctx();
-  CHECK(V(OpenIno(c, sb.base(), "a0/../b0")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "a0/../b0")) == HostIno(sb, "base/file"));
   CHECK_ERRNO(OpenErr(c, sb.base(), "a0/../c0"), Errno::kLoop);
   CHECK_ERRNO(OpenErr(c, sb.base(), "a0/../a0/../b0"), Errno::kLoop);
 }
@@ -632,14 +621,14 @@ TEST_CASE("A self loop and a two-link loop are LOOP when followed",
                 Errno::kLoop);
     CHECK_ERRNO(c.path_create_directory(sb.base(), s + "/x"), Errno::kLoop);
     // Not followed, the link is an ordinary entry.
-    CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, s)).filetype ==
+    CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, s)).filetype ==
           Filetype::kSymbolicLink);
     CHECK_ERRNO(OpenErr(c, sb.base(), s, kFollow,
                         oflags::kCreat | oflags::kExcl, kFileRW),
                 Errno::kExist);
     CHECK(State(sb) == before);
   }
-  CHECK(V(Readlink(c, sb.base(), "loop1")) == "loop2");
+  CHECK(ValueOrDefault(Readlink(c, sb.base(), "loop1")) == "loop2");
   CHECK(c.path_unlink_file(sb.base(), "self") == Errno::kSuccess);
 }
 
@@ -660,8 +649,8 @@ TEST_CASE("A symlink target ending in '/' must name a directory", "[resolver]") 
   Sandbox sb(std::string(kTree) +
              "base/tdir -> dir/\nbase/tfile -> file/\nbase/tmiss -> nothere/\n");
   Context& c = sb.ctx();
-  CHECK(V(OpenDirIno(c, sb.base(), "tdir")) == HostIno(sb, "base/dir"));
-  CHECK(V(OpenIno(c, sb.base(), "tdir/file")) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "tdir")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "tdir/file")) == HostIno(sb, "base/dir/file"));
   const std::string before = State(sb);
   CHECK_ERRNO(OpenErr(c, sb.base(), "tfile"), Errno::kNotdir);
   CHECK_ERRNO(c.path_filestat_get(sb.base(), kFollow, "tfile").error(),
@@ -681,7 +670,7 @@ TEST_CASE("A slash at the end of a symlink target never turns the caller's "
   Sandbox sb(std::string(kTree) +
              "base/tdir -> dir/\nbase/link1 -> evil/\nbase/evil -> ../outside\n");
   Context& c = sb.ctx();
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "tdir")).filetype ==
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "tdir")).filetype ==
         Filetype::kSymbolicLink);
   CHECK_ERRNO(OpenErr(c, sb.base(), "tdir", kNoFollow), Errno::kLoop);
   CHECK_ERRNO(OpenDirIno(c, sb.base(), "tdir", kNoFollow).error(),
@@ -689,7 +678,7 @@ TEST_CASE("A slash at the end of a symlink target never turns the caller's "
   CHECK_ERRNO(OpenErr(c, sb.base(), "link1", kNoFollow), Errno::kLoop);
   CHECK_ERRNO(OpenErr(c, sb.base(), "link1", kFollow), Errno::kPerm);
   CHECK_ERRNO(OpenErr(c, sb.base(), "link1/", kNoFollow), Errno::kPerm);
-  CHECK(V(c.path_filestat_get(sb.base(), kNoFollow, "link1")).filetype ==
+  CHECK(ValueOrDefault(c.path_filestat_get(sb.base(), kNoFollow, "link1")).filetype ==
         Filetype::kSymbolicLink);
 }
 
@@ -703,10 +692,10 @@ TEST_CASE("'..' inside a symlink target is fine while it stays inside the "
              "base/dir/sub/over -> ../../..\n"
              "base/dir/back -> ../../base/file\n");
   Context& c = sb.ctx();
-  CHECK(V(OpenIno(c, sb.base(), "dir/up")) == HostIno(sb, "base/file"));
-  CHECK(V(OpenIno(c, sb.base(), "dir/sub/deep")) == HostIno(sb, "base/dir/file"));
-  CHECK(V(OpenDirIno(c, sb.base(), "dir/sub/top")) == HostIno(sb, "base"));
-  CHECK(V(OpenIno(c, sb.base(), "dir/sub/top/sub/file")) ==
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/up")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/sub/deep")) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir/sub/top")) == HostIno(sb, "base"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/sub/top/sub/file")) ==
         HostIno(sb, "base/sub/file"));
   // One '..' too many, or leaving and coming back, is PERM.
   CHECK_ERRNO(OpenDirIno(c, sb.base(), "dir/sub/over").error(), Errno::kPerm);
@@ -719,11 +708,11 @@ TEST_CASE("A relative symlink is resolved from the directory holding the link",
              "base/dir/rel -> file\nbase/dir/sub/rel -> file\nbase/rel -> file\n"
              "base/dir/relsub -> sub\n");
   Context& c = sb.ctx();
-  CHECK(V(ReadPath(c, sb.base(), "dir/rel")) == "in-dir");
-  CHECK(V(ReadPath(c, sb.base(), "dir/sub/rel")) == "in-dir-sub");
-  CHECK(V(ReadPath(c, sb.base(), "rel")) == "top");
-  CHECK(V(OpenDirIno(c, sb.base(), "dir/relsub")) == HostIno(sb, "base/dir/sub"));
-  CHECK(V(ReadPath(c, sb.base(), "dir/relsub/file")) == "in-dir-sub");
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "dir/rel")) == "in-dir");
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "dir/sub/rel")) == "in-dir-sub");
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "rel")) == "top");
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "dir/relsub")) == HostIno(sb, "base/dir/sub"));
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "dir/relsub/file")) == "in-dir-sub");
   // O_CREAT through a link creates next to the link, not in the base.
   Sandbox sb2(std::string(kTree) + "base/dir/newlink -> made\n");
   CHECK(OpenErr(sb2.ctx(), sb2.base(), "dir/newlink", kFollow, oflags::kCreat,
@@ -752,12 +741,12 @@ TEST_CASE("A dangling symlink is NOENT when followed and an entry when not",
   REQUIRE(st.ok());
   CHECK(st->filetype == Filetype::kSymbolicLink);
   CHECK(st->size == 7);
-  CHECK(V(Readlink(c, sb.base(), "dang")) == "nothere");
+  CHECK(ValueOrDefault(Readlink(c, sb.base(), "dang")) == "nothere");
   CHECK(State(sb) == before);
   // O_CREAT through it creates the target, inside the base.
   CHECK(OpenErr(c, sb.base(), "dang", kFollow, oflags::kCreat, kFileRW) ==
         Errno::kSuccess);
-  CHECK(V(OpenIno(c, sb.base(), "dang")) == HostIno(sb, "base/nothere"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dang")) == HostIno(sb, "base/nothere"));
 }
 
 TEST_CASE("'..' after a symlink leaves the target's directory, not the link's",
@@ -765,11 +754,11 @@ TEST_CASE("'..' after a symlink leaves the target's directory, not the link's",
   Sandbox sb(std::string(kTree) + "base/sub/jump -> ../dir/sub\n");
   Context& c = sb.ctx();
   // Physical: sub/jump is dir/sub, so sub/jump/.. is dir, not sub.
-  CHECK(V(OpenDirIno(c, sb.base(), "sub/jump/..")) == HostIno(sb, "base/dir"));
-  CHECK(V(ReadPath(c, sb.base(), "sub/jump/../file")) == "in-dir");
-  CHECK(V(OpenIno(c, sb.base(), "sub/jump/../file")) ==
+  CHECK(ValueOrDefault(OpenDirIno(c, sb.base(), "sub/jump/..")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "sub/jump/../file")) == "in-dir");
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "sub/jump/../file")) ==
         HostIno(sb, "base/dir/file"));
-  CHECK(V(OpenIno(c, sb.base(), "sub/jump/../../file")) ==
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "sub/jump/../../file")) ==
         HostIno(sb, "base/file"));
   CHECK_ERRNO(OpenErr(c, sb.base(), "sub/jump/../../.."), Errno::kPerm);
 }
@@ -785,12 +774,12 @@ TEST_CASE("Device-like names are ordinary names", "[resolver]") {
     Result<fd_t> fd = c.path_open(sb.base(), kFollow, n, oflags::kCreat,
                                   kFileRW, Rights(), Fdflags());
     REQUIRE(fd.ok());
-    CHECK(V(Write(c, *fd, n)) == n.size());
+    CHECK(ValueOrDefault(Write(c, *fd, n)) == n.size());
     CHECK(c.fd_close(*fd) == Errno::kSuccess);
   }
   for (const std::string& n : names) {
     INFO(n);
-    CHECK(V(ReadPath(c, sb.base(), n)) == n);
+    CHECK(ValueOrDefault(ReadPath(c, sb.base(), n)) == n);
     CHECK(HostRead(sb, "base/" + n) == n);
   }
   auto listing = ListDir(c, sb.base());
@@ -804,7 +793,7 @@ TEST_CASE("Device-like names are ordinary names", "[resolver]") {
   CHECK(OpenErr(c, sb.base(), "dir/CON/NUL", kFollow, oflags::kCreat,
                 kFileRW) == Errno::kSuccess);
   CHECK(c.path_symlink("COM1", sb.base(), "LPT2") == Errno::kSuccess);
-  CHECK(V(ReadPath(c, sb.base(), "LPT2")) == "COM1");
+  CHECK(ValueOrDefault(ReadPath(c, sb.base(), "LPT2")) == "COM1");
   CHECK(c.path_unlink_file(sb.base(), "NUL") == Errno::kSuccess);
   CHECK(sb.fs().ReadFile("base/dir/CON/NUL").ok());
 }
@@ -856,7 +845,7 @@ TEST_CASE("An absolute symlink target made by the host is PERM on traversal "
   REQUIRE(st.ok());
   CHECK(st->filetype == Filetype::kSymbolicLink);
   CHECK(st->size == 10);
-  CHECK(V(Readlink(c, sb.base(), "abs")) == "/base/file");
+  CHECK(ValueOrDefault(Readlink(c, sb.base(), "abs")) == "/base/file");
   CHECK(c.path_unlink_file(sb.base(), "abs") == Errno::kSuccess);
   CHECK_FALSE(sb.fs().Stat("base/abs").ok());
 }
@@ -873,10 +862,10 @@ TEST_CASE("Resolution starts at the call's own descriptor, and '..' above it "
   REQUIRE(dir.ok());
   // Not a preopen: a descriptor opened by the guest.
   CHECK_ERRNO(c.fd_prestat_get(*dir).error(), Errno::kBadf);
-  CHECK(V(OpenIno(c, *dir, "file")) == HostIno(sb, "base/dir/file"));
-  CHECK(V(ReadPath(c, *dir, "file")) == "in-dir");
-  CHECK(V(OpenDirIno(c, *dir, ".")) == HostIno(sb, "base/dir"));
-  CHECK(V(OpenIno(c, *dir, "sub/../file")) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(OpenIno(c, *dir, "file")) == HostIno(sb, "base/dir/file"));
+  CHECK(ValueOrDefault(ReadPath(c, *dir, "file")) == "in-dir");
+  CHECK(ValueOrDefault(OpenDirIno(c, *dir, ".")) == HostIno(sb, "base/dir"));
+  CHECK(ValueOrDefault(OpenIno(c, *dir, "sub/../file")) == HostIno(sb, "base/dir/file"));
   // The parent of the descriptor's directory is out of reach, although it
   // is inside the preopen.
   for (const char* p : {"..", "../file", "../dir/file", "sub/../..",
@@ -884,9 +873,9 @@ TEST_CASE("Resolution starts at the call's own descriptor, and '..' above it "
     ExpectAllOpsFail(sb, *dir, p, Errno::kPerm);
   }
   // The same symlink is inside from the preopen and escapes from dir.
-  CHECK(V(OpenIno(c, sb.base(), "dir/up")) == HostIno(sb, "base/file"));
+  CHECK(ValueOrDefault(OpenIno(c, sb.base(), "dir/up")) == HostIno(sb, "base/file"));
   CHECK_ERRNO(OpenErr(c, *dir, "up"), Errno::kPerm);
-  CHECK(V(Readlink(c, *dir, "up")) == "../file");
+  CHECK(ValueOrDefault(Readlink(c, *dir, "up")) == "../file");
   // Creation happens relative to the descriptor too.
   CHECK(c.path_create_directory(*dir, "made") == Errno::kSuccess);
   CHECK(sb.fs().Stat("base/dir/made").ok());
@@ -902,7 +891,7 @@ TEST_CASE("A descriptor opened through a symlink is based at the target "
   Result<fd_t> d = OpenDir(c, sb.base(), "sub/jump");
   REQUIRE(d.ok());
   CHECK(FdIno(c, *d) == HostIno(sb, "base/dir/sub"));
-  CHECK(V(ReadPath(c, *d, "file")) == "in-dir-sub");
+  CHECK(ValueOrDefault(ReadPath(c, *d, "file")) == "in-dir-sub");
   CHECK_ERRNO(OpenErr(c, *d, "../file"), Errno::kPerm);
   CHECK_ERRNO(OpenErr(c, *d, "../jump"), Errno::kPerm);
   CHECK(c.fd_close(*d) == Errno::kSuccess);

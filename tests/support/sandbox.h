@@ -27,7 +27,26 @@
     CHECK(got_ == want_);                                      \
   } while (0)
 
+// REQUIRE that an Errno-returning call succeeded, printing the call.
+#define REQUIRE_OK(expr)                                  \
+  do {                                                    \
+    const ::vfs::Errno e_ = (expr);                       \
+    INFO(#expr << " -> " << ::vfs::ErrnoName(e_));        \
+    REQUIRE(e_ == ::vfs::Errno::kSuccess);                \
+  } while (0)
+
 namespace vfs::testing {
+
+// The value of a successful call, or a value-initialised T, so that a
+// failing call fails the CHECK around it instead of asserting.
+template <typename T>
+T ValueOrDefault(const Result<T>& r) {
+  if (!r.ok()) {
+    UNSCOPED_INFO("call failed with " << ErrnoName(r.error()));
+    return T{};
+  }
+  return r.value();
+}
 
 class Sandbox {
  public:
