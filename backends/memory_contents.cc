@@ -1,26 +1,46 @@
 #include "backends/memory_contents.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace vfs {
 
 namespace {
 constexpr uint64_t kChunkMask = MemoryContents::kChunkSize - 1;
+
+// True if `p` is the only owner of what it points at. The acquire fence pairs
+// with the release in another owner's final decrement, so that owner's last
+// reads happen before our writes (use_count() itself is a relaxed load).
+template <typename T>
+bool SoleOwner(const std::shared_ptr<T>& p) {
+  if (p.use_count() != 1) return false;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return true;
+}
 }  // namespace
 
-MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes) {
+MemoryContents::MemoryContents() : chunks_(std::make_shared<ChunkMap>()) {}
+
+MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes)
+    : MemoryContents() {
   (void)Write(0, bytes);
 }
 
-void MemoryContents::Reserve(Chunk& c, size_t need) {
-  if (need <= c.capacity) return;
-  // Full chunks are allocated exactly; a growing chunk doubles (min 256 B).
-  size_t cap = std::max<size_t>(c.capacity, 256);
+MemoryContents::ChunkMap& MemoryContents::MutableMap() {
+  if (!SoleOwner(chunks_)) chunks_ = std::make_shared<ChunkMap>(*chunks_);
+  return *chunks_;
+}
+
+void MemoryContents::MakeWritable(Chunk& c, size_t need) {
+  const bool shared = c.data != nullptr && !SoleOwner(c.data);
+  if (need <= c.capacity && !shared) return;
+  // Full chunks are allocated exactly; a growing chunk doubles (min 32 B).
+  size_t cap = std::max<size_t>(c.capacity, 32);
   while (cap < need) cap *= 2;
   cap = std::min(cap, kChunkSize);
   // Uninitialised on purpose: only the prefix below `used` is ever read.
-  std::unique_ptr<uint8_t[]> data(new uint8_t[cap]);
+  std::shared_ptr<uint8_t[]> data(new uint8_t[cap]);
   if (c.used > 0) std::memcpy(data.get(), c.data.get(), c.used);
   c.data = std::move(data);
   c.capacity = static_cast<uint32_t>(cap);
@@ -32,16 +52,17 @@ Result<size_t> MemoryContents::Read(filesize_t offset,
   const size_t n = static_cast<size_t>(
       std::min<filesize_t>(out.size(), size_ - offset));
   size_t done = 0;
-  auto it = chunks_.lower_bound(offset >> kChunkShift);
+  const ChunkMap& chunks = *chunks_;
+  auto it = chunks.lower_bound(offset >> kChunkShift);
   while (done < n) {
     const filesize_t pos = offset + done;
     const uint64_t idx = pos >> kChunkShift;
     const size_t within = static_cast<size_t>(pos & kChunkMask);
     const size_t take = std::min(n - done, kChunkSize - within);
     uint8_t* dst = out.data() + done;
-    while (it != chunks_.end() && it->first < idx) ++it;
+    while (it != chunks.end() && it->first < idx) ++it;
     size_t copied = 0;
-    if (it != chunks_.end() && it->first == idx && within < it->second.used) {
+    if (it != chunks.end() && it->first == idx && within < it->second.used) {
       copied = std::min<size_t>(take, it->second.used - within);
       std::memcpy(dst, it->second.data.get() + within, copied);
     }
@@ -56,18 +77,19 @@ Result<size_t> MemoryContents::Write(filesize_t offset,
   if (data.empty()) return size_t{0};
   if (offset > UINT64_MAX - data.size()) return Errno::kFbig;
   size_t done = 0;
-  auto it = chunks_.lower_bound(offset >> kChunkShift);
+  ChunkMap& chunks = MutableMap();
+  auto it = chunks.lower_bound(offset >> kChunkShift);
   while (done < data.size()) {
     const filesize_t pos = offset + done;
     const uint64_t idx = pos >> kChunkShift;
     const size_t within = static_cast<size_t>(pos & kChunkMask);
     const size_t take = std::min(data.size() - done, kChunkSize - within);
-    while (it != chunks_.end() && it->first < idx) ++it;
-    if (it == chunks_.end() || it->first != idx) {
-      it = chunks_.emplace_hint(it, idx, Chunk{});
+    while (it != chunks.end() && it->first < idx) ++it;
+    if (it == chunks.end() || it->first != idx) {
+      it = chunks.emplace_hint(it, idx, Chunk{});
     }
     Chunk& c = it->second;
-    Reserve(c, within + take);
+    MakeWritable(c, within + take);
     // A gap between the initialised prefix and `within` must read as zero.
     if (within > c.used) std::memset(c.data.get() + c.used, 0, within - c.used);
     std::memcpy(c.data.get() + within, data.data() + done, take);
@@ -80,13 +102,15 @@ Result<size_t> MemoryContents::Write(filesize_t offset,
 
 Errno MemoryContents::Resize(filesize_t size) {
   if (size < size_) {
+    ChunkMap& chunks = MutableMap();
     const uint64_t first_gone = (size + kChunkMask) >> kChunkShift;
-    chunks_.erase(chunks_.lower_bound(first_gone), chunks_.end());
+    chunks.erase(chunks.lower_bound(first_gone), chunks.end());
     const size_t within = static_cast<size_t>(size & kChunkMask);
     if (within != 0) {
-      auto it = chunks_.find(size >> kChunkShift);
+      auto it = chunks.find(size >> kChunkShift);
       // Bytes past `used` read as zero, so cutting `used` discards the tail.
-      if (it != chunks_.end() && it->second.used > within) {
+      // `used` lives in the map, not the buffer, so a shared buffer is fine.
+      if (it != chunks.end() && it->second.used > within) {
         it->second.used = static_cast<uint32_t>(within);
       }
     }
@@ -103,21 +127,34 @@ Errno MemoryContents::Allocate(filesize_t offset, filesize_t len) {
 
 std::unique_ptr<FileContents> MemoryContents::Clone() const {
   auto copy = std::make_unique<MemoryContents>();
-  for (const auto& [idx, c] : chunks_) {
-    Chunk d;
-    d.capacity = c.capacity;
-    d.used = c.used;
-    d.data.reset(new uint8_t[c.capacity]);
-    if (c.used > 0) std::memcpy(d.data.get(), c.data.get(), c.used);
-    copy->chunks_.emplace(idx, std::move(d));
-  }
+  copy->chunks_ = chunks_;
   copy->size_ = size_;
   return copy;
 }
 
+void MemoryContents::ForEachExtent(
+    const std::function<void(filesize_t, absl::Span<const uint8_t>)>& fn) const {
+  for (const auto& [idx, c] : *chunks_) {
+    if (c.used == 0) continue;
+    const filesize_t off = idx << kChunkShift;
+    if (off >= size_) break;
+    const size_t len = static_cast<size_t>(std::min<filesize_t>(c.used, size_ - off));
+    fn(off, absl::MakeConstSpan(c.data.get(), len));
+  }
+}
+
 size_t MemoryContents::allocated_bytes() const {
   size_t total = 0;
-  for (const auto& [idx, c] : chunks_) total += c.capacity;
+  for (const auto& [idx, c] : *chunks_) total += c.capacity;
+  return total;
+}
+
+size_t MemoryContents::unshared_bytes() const {
+  if (chunks_.use_count() != 1) return 0;
+  size_t total = 0;
+  for (const auto& [idx, c] : *chunks_) {
+    if (c.data != nullptr && c.data.use_count() == 1) total += c.capacity;
+  }
   return total;
 }
 

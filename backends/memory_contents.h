@@ -6,10 +6,19 @@
 // buffer up to 64 KiB, so tiny appends cost amortised O(1). Holes (chunks
 // never written, or bytes past a chunk's initialised prefix) read as zeros
 // without being allocated.
+//
+// Clone() is copy-on-write at two levels: the clone shares the chunk map, and
+// the map's chunks share their buffers. The first change to a shared map
+// copies the map (pointers only); the first write into a shared buffer copies
+// that one 64 KiB buffer. So forking a filesystem costs O(1) per file, and a
+// write after a fork costs at most one chunk copy. Clones may live in
+// different Filesystems used from different threads: sharing is decided with
+// reference counts, never by mutating shared memory.
 #ifndef BACKENDS_MEMORY_CONTENTS_H_
 #define BACKENDS_MEMORY_CONTENTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/container/btree_map.h"
@@ -22,7 +31,7 @@ class MemoryContents final : public FileContents {
   static constexpr int kChunkShift = 16;
   static constexpr size_t kChunkSize = size_t{1} << kChunkShift;
 
-  MemoryContents() = default;
+  MemoryContents();
   // Starts with a copy of `bytes`.
   explicit MemoryContents(absl::Span<const uint8_t> bytes);
 
@@ -32,21 +41,35 @@ class MemoryContents final : public FileContents {
   Errno Resize(filesize_t size) override;
   Errno Allocate(filesize_t offset, filesize_t len) override;
   std::string_view backend_name() const override { return "memory"; }
+  // Shares everything copy-on-write; see the file comment.
   std::unique_ptr<FileContents> Clone() const override;
 
-  // Bytes of chunk buffers currently allocated (for tests and quotas).
+  // Calls `fn(offset, bytes)` for each stored run of bytes, in ascending
+  // offset order. Bytes not covered by any run (holes) read as zero. The
+  // snapshot codec saves a file this way, without copying it first.
+  void ForEachExtent(
+      const std::function<void(filesize_t, absl::Span<const uint8_t>)>& fn) const;
+
+  // Bytes of chunk buffers currently allocated (for tests and quotas), and
+  // the part of them no clone shares (what this file alone keeps alive).
   size_t allocated_bytes() const;
+  size_t unshared_bytes() const;
 
  private:
   struct Chunk {
-    std::unique_ptr<uint8_t[]> data;
-    uint32_t capacity = 0;  // bytes allocated in `data`
-    uint32_t used = 0;      // initialised prefix; bytes past it read as zero
+    std::shared_ptr<uint8_t[]> data;  // shared between clones until written
+    uint32_t capacity = 0;            // bytes allocated in `data`
+    uint32_t used = 0;  // initialised prefix; bytes past it read as zero
   };
-  // Makes `c` hold at least `need` bytes, keeping its initialised prefix.
-  static void Reserve(Chunk& c, size_t need);
+  using ChunkMap = absl::btree_map<uint64_t, Chunk>;  // chunk index -> chunk
 
-  absl::btree_map<uint64_t, Chunk> chunks_;  // chunk index -> chunk
+  // The map, copied first if a clone shares it.
+  ChunkMap& MutableMap();
+  // Makes `c` writable by this file alone and able to hold `need` bytes,
+  // keeping its initialised prefix.
+  static void MakeWritable(Chunk& c, size_t need);
+
+  std::shared_ptr<ChunkMap> chunks_;
   filesize_t size_ = 0;
 };
 

@@ -37,6 +37,7 @@ class DeterministicClock final : public Clock {
     return now;
   }
   timestamp_t peek() const { return next_; }
+  timestamp_t step() const { return step_; }
   // Moves time forward without a reading (a deterministic sleep).
   void Advance(timestamp_t ns) { next_ += ns; }
 

@@ -32,15 +32,6 @@ constexpr KindRule kDirOnly{Errno::kSuccess, Errno::kNotdir, Errno::kNotdir};
 constexpr Rights kWriteIntent = rights::kFdWrite | rights::kFdAllocate |
                                 rights::kFdFilestatSetSize;
 
-Rights MaxBaseFor(const Inode* inode) {
-  if (inode->is_dir()) return rights::kDirectoryBase;
-  if (inode->kind() == InodeKind::kBuffer) return rights::kStreamBase;
-  return rights::kRegularFileBase;
-}
-Rights MaxInheritingFor(const Inode* inode) {
-  return inode->is_dir() ? rights::kDirectoryInheriting : Rights();
-}
-
 Errno ValidateFstflags(Fstflags f) {
   if (!fstflags::kAll.Contains(f)) return Errno::kInval;
   if (f.Contains(fstflags::kAtim | fstflags::kAtimNow)) return Errno::kInval;
@@ -173,8 +164,8 @@ absl::Status Context::OpenAt(fd_t fd, std::string_view path, Rights base,
   if (fds_.size() >= options_.max_fds) {
     return absl::ResourceExhaustedError("descriptor table is full");
   }
-  fds_.emplace(fd, fs_->Open(inode, base & MaxBaseFor(inode),
-                             inheriting & MaxInheritingFor(inode), Fdflags()));
+  fds_.emplace(fd, fs_->Open(inode, base & MaxBaseFor(inode->kind()),
+                             inheriting & MaxInheritingFor(inode->kind()), Fdflags()));
   return absl::OkStatus();
 }
 
@@ -371,6 +362,7 @@ Result<size_t> Context::WriteAt(OpenFile* f, ConstIoVecs iovs,
   // Refuse before writing anything, so a write past the cap changes nothing.
   if (offset > max || want > max - offset) return Errno::kFbig;
   FileContents& c = *f->inode->contents;
+  if (!c.capabilities().writable) return Errno::kPerm;  // as Resize, Allocate
   VFS_ASSIGN_OR_RETURN(
       size_t total,
       TransferIovecs(iovs, [&](size_t done, absl::Span<const uint8_t> iov) {
@@ -479,9 +471,9 @@ Result<fd_t> Context::path_open(fd_t fd, Lookupflags dirflags,
   }
   // Rights never grow: requested ∩ what the directory hands down ∩ what the
   // kind can hold.
-  const Rights base = fs_rights_base & dir->inheriting & MaxBaseFor(target);
+  const Rights base = fs_rights_base & dir->inheriting & MaxBaseFor(target->kind());
   const Rights inheriting =
-      fs_rights_inheriting & dir->inheriting & MaxInheritingFor(target);
+      fs_rights_inheriting & dir->inheriting & MaxInheritingFor(target->kind());
   return Install(fs_->Open(target, base, inheriting, fdflags));
 }
 

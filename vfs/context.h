@@ -90,6 +90,7 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   Filesystem& fs() { return *fs_; }
+  const ContextOptions& options() const { return options_; }
   const std::shared_ptr<Filesystem>& shared_fs() { return fs_; }
 
   // ---- Host API. A new Context has no descriptors at all: nothing is
@@ -193,6 +194,8 @@ class Context {
   Errno path_unlink_file(fd_t fd, std::string_view path);
 
  private:
+  friend class StateAccess;  // serialize/: capture, rebuild and swap tables
+
   // Kind a call needs of its descriptor.
   enum class Need { kAny, kFile, kDir, kFileOrStream, kSeekable };
 

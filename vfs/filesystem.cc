@@ -70,6 +70,11 @@ Filesystem::Filesystem(FilesystemOptions options)
   root_->dir->parent = root_;
 }
 
+Filesystem::Filesystem(FilesystemOptions options, EmptyTag)
+    : options_(std::move(options)), clock_(options_.clock) {
+  if (!clock_) clock_ = std::make_shared<RealClock>();
+}
+
 Filesystem::~Filesystem() {
   // Every Context and DescriptorHandle holds a shared_ptr to us, so no
   // OpenFile can outlive this point; the inodes go with the table.

@@ -116,6 +116,13 @@ class Filesystem {
   friend class Context;
   friend class PathResolver;
   friend class DescriptorHandle;
+  friend class StateAccess;  // serialize/: capture, rebuild and swap state
+
+  // A Filesystem with no inodes at all (not even Root) and no clock reading
+  // taken: the starting point of a restore or fork, which adds every inode
+  // with its saved id and times.
+  struct EmptyTag {};
+  Filesystem(FilesystemOptions options, EmptyTag);
 
   // ---- Internals; all need mu_. ----
   Inode* root() const { return root_; }

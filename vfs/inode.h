@@ -31,6 +31,20 @@ enum class InodeKind : uint8_t { kRoot, kDirectory, kFile, kSymlink, kBuffer };
 
 std::string_view InodeKindName(InodeKind k);
 
+// The widest rights a descriptor of each kind may hold; every descriptor's
+// rights are clipped to these (and a restored snapshot is checked against
+// them).
+inline Rights MaxBaseFor(InodeKind k) {
+  if (k == InodeKind::kRoot || k == InodeKind::kDirectory) return rights::kDirectoryBase;
+  if (k == InodeKind::kBuffer) return rights::kStreamBase;
+  return rights::kRegularFileBase;
+}
+inline Rights MaxInheritingFor(InodeKind k) {
+  return k == InodeKind::kRoot || k == InodeKind::kDirectory
+             ? rights::kDirectoryInheriting
+             : Rights();
+}
+
 // Debian's absl::string_view is not std::string_view.
 inline absl::string_view AsAbsl(std::string_view s) {
   return absl::string_view(s.data(), s.size());

@@ -55,6 +55,11 @@ class Stream {
   void set_host_input_open(bool open) { host_input_open_ = open; }
 
   size_t buffered() const { return buf_.size() - read_pos_; }
+  // The bytes written but not yet read (what a snapshot saves).
+  std::string_view unread() const {
+    return std::string_view(buf_).substr(read_pos_);
+  }
+  size_t capacity() const { return capacity_; }
   int open_writers = 0;  // descriptors holding the write end
 
  private:

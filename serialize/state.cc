@@ -1,0 +1,483 @@
+#include "serialize/state.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "vfs/clock.h"
+#include "vfs/path_resolver.h"
+
+namespace vfs {
+
+// The one class serialize/ befriends in vfs/: everything that reads or
+// writes the private state of a Filesystem or Context is here.
+class StateAccess {
+ public:
+  static absl::Status Capture(Filesystem& fs, absl::Span<Context* const> contexts,
+                              const std::function<absl::Status(StateImage&)>& fn);
+  static absl::StatusOr<LiveState> Build(StateImage& image,
+                                         FilesystemOptions fs_options,
+                                         const ContextOptions& context_options);
+  static absl::Status Swap(LiveState& built, Filesystem& target,
+                           absl::Span<Context* const> contexts);
+
+ private:
+  static absl::Status CheckContexts(Filesystem& fs,
+                                    absl::Span<Context* const> contexts);
+};
+
+absl::Status StateAccess::CheckContexts(Filesystem& fs,
+                                        absl::Span<Context* const> contexts) {
+  absl::flat_hash_set<const Context*> seen;
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    const Context* c = contexts[i];
+    if (c == nullptr || c->fs_.get() != &fs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("context ", i, " is not over this filesystem"));
+    }
+    if (!seen.insert(c).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("context ", i, " is given twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StateAccess::Capture(
+    Filesystem& fs, absl::Span<Context* const> contexts,
+    const std::function<absl::Status(StateImage&)>& fn) {
+  if (absl::Status s = CheckContexts(fs, contexts); !s.ok()) return s;
+  StateImage image;
+  MutexLock lock(&fs.mu_);
+  image.next_id = fs.next_id_;
+  if (const auto* d = dynamic_cast<const DeterministicClock*>(fs.clock_.get())) {
+    image.clock = {true, d->peek(), d->step()};
+  }
+  // Descriptor tables first: they decide which unlinked inodes are kept.
+  absl::flat_hash_set<InodeId> held;
+  image.contexts.resize(contexts.size());
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    Context& c = *contexts[i];
+    c.fs_->mu_.AssertHeld();  // the same mutex: CheckContexts compared fs
+    std::vector<fd_t> fds;
+    fds.reserve(c.fds_.size());
+    for (const auto& [fd, file] : c.fds_) fds.push_back(fd);
+    std::sort(fds.begin(), fds.end());
+    std::vector<FdRecord>& out = image.contexts[i].fds;
+    out.reserve(fds.size());
+    for (fd_t fd : fds) {
+      const OpenFile& f = *c.fds_.at(fd);
+      out.push_back({fd, f.inode->id(), f.base, f.inheriting, f.flags, f.offset,
+                     f.is_preopen, f.preopen_name, f.stream_writer});
+      held.insert(f.inode->id());
+    }
+  }
+  std::vector<const Inode*> inodes;
+  inodes.reserve(fs.inodes_.size());
+  for (const auto& [id, inode] : fs.inodes_) {
+    // An unlinked inode held only by descriptors outside `contexts` is
+    // closed as far as the image is concerned.
+    if (inode->links == 0 && inode->kind() != InodeKind::kRoot &&
+        !held.contains(id)) {
+      continue;
+    }
+    inodes.push_back(inode.get());
+  }
+  std::sort(inodes.begin(), inodes.end(),
+            [](const Inode* a, const Inode* b) { return a->id() < b->id(); });
+  image.inodes.resize(inodes.size());
+  for (size_t i = 0; i < inodes.size(); ++i) {
+    const Inode& n = *inodes[i];
+    InodeRecord& r = image.inodes[i];
+    r.id = n.id();
+    r.kind = n.kind();
+    r.links = n.links;
+    r.atim = n.atim;
+    r.mtim = n.mtim;
+    r.ctim = n.ctim;
+    switch (n.kind()) {
+      case InodeKind::kRoot:
+      case InodeKind::kDirectory:
+        r.removed = n.dir->removed;
+        r.next_seq = n.dir->next_seq();
+        r.entries.reserve(n.dir->size());
+        for (const auto& [seq, e] : n.dir->listing()) {
+          r.entries.push_back({e.name, e.inode->id(), seq});
+        }
+        break;
+      case InodeKind::kFile:
+        r.contents = n.contents.get();
+        break;
+      case InodeKind::kSymlink:
+        r.target = n.target;
+        break;
+      case InodeKind::kBuffer:
+        r.unread = std::string(n.stream->unread());
+        r.capacity = n.stream->capacity();
+        // A stream fed by a host source is still open for input: after a
+        // restore the host reconnects it or closes it.
+        r.host_input_open = n.stream->host_input_open() || n.stream->has_source();
+        break;
+    }
+  }
+  return fn(image);
+}
+
+absl::StatusOr<LiveState> StateAccess::Build(StateImage& image,
+                                             FilesystemOptions fs_options,
+                                             const ContextOptions& context_options) {
+  if (image.clock.deterministic) {
+    fs_options.clock =
+        std::make_shared<DeterministicClock>(image.clock.next, image.clock.step);
+  }
+  LiveState state;  // declared before the lock: destroying it takes the lock
+  state.fs = std::shared_ptr<Filesystem>(
+      new Filesystem(std::move(fs_options), Filesystem::EmptyTag{}));
+  Filesystem& fs = *state.fs;
+  auto broken = [](InodeId id) {
+    return absl::InternalError(absl::StrCat("image names missing inode ", id));
+  };
+  MutexLock lock(&fs.mu_);
+  fs.inodes_.reserve(image.inodes.size());
+  for (InodeRecord& r : image.inodes) {
+    auto inode = std::make_unique<Inode>(r.id, r.kind);
+    inode->links = r.links;
+    inode->atim = r.atim;
+    inode->mtim = r.mtim;
+    inode->ctim = r.ctim;
+    switch (r.kind) {
+      case InodeKind::kRoot:
+      case InodeKind::kDirectory:
+        inode->dir = std::make_unique<Directory>();
+        inode->dir->removed = r.removed;
+        break;
+      case InodeKind::kFile:
+        if (r.owned_contents != nullptr) {
+          inode->contents = std::move(r.owned_contents);
+        } else if (r.contents != nullptr) {
+          inode->contents = r.contents->Clone();
+        } else {
+          return absl::InternalError(absl::StrCat("file ", r.id, " has no contents"));
+        }
+        break;
+      case InodeKind::kSymlink:
+        inode->target = r.target;
+        break;
+      case InodeKind::kBuffer:
+        inode->stream = std::make_unique<Stream>(static_cast<size_t>(r.capacity));
+        inode->stream->Feed(r.unread);
+        inode->stream->set_host_input_open(r.host_input_open);
+        break;
+    }
+    fs.inodes_.emplace(r.id, std::move(inode));
+  }
+  for (const InodeRecord& r : image.inodes) {
+    if (r.kind != InodeKind::kRoot && r.kind != InodeKind::kDirectory) continue;
+    Inode* dir = fs.inodes_.at(r.id).get();
+    for (const EntryRecord& e : r.entries) {
+      auto it = fs.inodes_.find(e.child);
+      if (it == fs.inodes_.end()) return broken(e.child);
+      Inode* child = it->second.get();
+      dir->dir->InsertWithSeq(e.name, child, e.seq);
+      if (child->is_dir()) {
+        child->dir->parent = dir;
+        dir->dir->subdirs++;
+      }
+    }
+    dir->dir->set_next_seq(r.next_seq);
+  }
+  auto root = fs.inodes_.find(Filesystem::kRootId);
+  if (root == fs.inodes_.end()) return broken(Filesystem::kRootId);
+  fs.root_ = root->second.get();
+  fs.root_->dir->parent = fs.root_;
+  fs.next_id_ = image.next_id;
+  for (const ContextRecord& cr : image.contexts) {
+    auto context = std::make_unique<Context>(state.fs, context_options);
+    context->fs_->mu_.AssertHeld();  // our fs: locked above
+    for (const FdRecord& fr : cr.fds) {
+      auto it = fs.inodes_.find(fr.inode);
+      if (it == fs.inodes_.end()) return broken(fr.inode);
+      auto file = std::make_unique<OpenFile>();
+      file->inode = it->second.get();
+      file->base = fr.base;
+      file->inheriting = fr.inheriting;
+      file->flags = fr.flags;
+      file->offset = fr.offset;
+      file->is_preopen = fr.is_preopen;
+      file->preopen_name = fr.preopen_name;
+      file->stream_writer = fr.stream_writer;
+      file->inode->open_refs++;
+      if (fr.stream_writer) file->inode->stream->open_writers++;
+      fs.open_files_.insert(file.get());
+      context->fds_.emplace(fr.fd, std::move(file));
+    }
+    state.contexts.push_back(std::move(context));
+  }
+  return state;
+}
+
+absl::Status StateAccess::Swap(LiveState& built, Filesystem& target,
+                               absl::Span<Context* const> contexts) {
+  if (absl::Status s = CheckContexts(target, contexts); !s.ok()) return s;
+  if (contexts.size() != built.contexts.size()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the snapshot holds ", built.contexts.size(),
+                     " contexts but ", contexts.size(), " were given"));
+  }
+  MutexLock lock_target(&target.mu_);
+  MutexLock lock_built(&built.fs->mu_);  // private to us: no lock order issue
+  size_t held = 0;
+  for (Context* c : contexts) {
+    c->fs_->mu_.AssertHeld();
+    held += c->fds_.size();
+  }
+  if (held != target.open_files_.size()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        target.open_files_.size() - held,
+        " descriptors of the target are open outside the given contexts"));
+  }
+  std::swap(target.inodes_, built.fs->inodes_);
+  std::swap(target.open_files_, built.fs->open_files_);
+  std::swap(target.next_id_, built.fs->next_id_);
+  std::swap(target.root_, built.fs->root_);
+  std::swap(target.clock_, built.fs->clock_);
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    built.contexts[i]->fs_->mu_.AssertHeld();
+    std::swap(contexts[i]->fds_, built.contexts[i]->fds_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WithCapturedState(Filesystem& fs, absl::Span<Context* const> contexts,
+                               const std::function<absl::Status(StateImage&)>& fn) {
+  return StateAccess::Capture(fs, contexts, fn);
+}
+
+absl::StatusOr<LiveState> BuildState(StateImage& image,
+                                     FilesystemOptions fs_options,
+                                     const ContextOptions& context_options) {
+  return StateAccess::Build(image, std::move(fs_options), context_options);
+}
+
+absl::Status SwapState(LiveState& built, Filesystem& target,
+                       absl::Span<Context* const> contexts) {
+  return StateAccess::Swap(built, target, contexts);
+}
+
+// ---- Validation ----
+
+namespace {
+
+template <typename... Parts>
+absl::Status Invalid(const Parts&... parts) {
+  return absl::DataLossError(absl::StrCat("invalid snapshot: ", parts...));
+}
+
+std::string Quoted(const std::string& name) {
+  std::string out = "'";
+  for (char c : name) {
+    if (c == '\0') {
+      out += "\\0";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+bool IsDirKind(InodeKind k) {
+  return k == InodeKind::kRoot || k == InodeKind::kDirectory;
+}
+
+}  // namespace
+
+absl::Status ValidateImage(const StateImage& image,
+                           const FilesystemOptions& fs_options,
+                           const ContextOptions& context_options) {
+  // Inodes: ascending ids below the counter, one Root with id 1.
+  absl::flat_hash_map<InodeId, const InodeRecord*> by_id;
+  by_id.reserve(image.inodes.size());
+  InodeId prev = 0;
+  for (const InodeRecord& r : image.inodes) {
+    if (r.id <= prev) {
+      return Invalid("inode ", r.id, " is out of order or repeated");
+    }
+    prev = r.id;
+    if (r.id >= image.next_id) {
+      return Invalid("inode ", r.id, " is not below the inode counter ",
+                     image.next_id);
+    }
+    if ((r.kind == InodeKind::kRoot) != (r.id == Filesystem::kRootId)) {
+      return Invalid("inode ", r.id, " is a ", AsAbsl(InodeKindName(r.kind)),
+                     "; the root must be inode 1 and the only root directory");
+    }
+    if (r.kind == InodeKind::kSymlink &&
+        r.target.size() > fs_options.max_path_length) {
+      return Invalid("symlink ", r.id, " target is ", r.target.size(),
+                     " bytes, over the limit ", fs_options.max_path_length);
+    }
+    if (r.kind == InodeKind::kFile && r.owned_contents == nullptr &&
+        r.contents == nullptr) {
+      return Invalid("file ", r.id, " has no contents");
+    }
+    by_id.emplace(r.id, &r);
+  }
+  if (!by_id.contains(Filesystem::kRootId)) {
+    return Invalid("there is no root directory (inode 1)");
+  }
+  // Entries: valid names in strictly ascending order, sequence numbers in
+  // range and distinct, children that exist and may be named.
+  absl::flat_hash_map<InodeId, uint64_t> names;
+  absl::flat_hash_map<InodeId, InodeId> parent_of;
+  for (const InodeRecord& r : image.inodes) {
+    if (!IsDirKind(r.kind)) continue;
+    if (r.removed && (!r.entries.empty() || r.links != 0)) {
+      return Invalid("removed directory ", r.id, " is not empty and unlinked");
+    }
+    if (r.next_seq < kFirstEntrySeq) {
+      return Invalid("directory ", r.id, " next sequence number ", r.next_seq,
+                     " is below ", kFirstEntrySeq);
+    }
+    absl::flat_hash_set<uint64_t> seqs;
+    seqs.reserve(r.entries.size());
+    const std::string* last = nullptr;
+    for (const EntryRecord& e : r.entries) {
+      const std::string& n = e.name;
+      if (n.empty() || n == "." || n == ".." || n.find('/') != std::string::npos ||
+          n.find('\0') != std::string::npos) {
+        return Invalid("directory ", r.id, " has an invalid entry name ", Quoted(n));
+      }
+      if (n.size() > fs_options.max_name_length) {
+        return Invalid("directory ", r.id, " entry name is ", n.size(),
+                       " bytes, over the limit ", fs_options.max_name_length);
+      }
+      if (!IsValidUtf8(n)) {
+        return Invalid("directory ", r.id, " entry name ", Quoted(n),
+                       " is not UTF-8");
+      }
+      if (last != nullptr && *last == n) {
+        return Invalid("directory ", r.id, " has the name ", Quoted(n), " twice");
+      }
+      if (last != nullptr && *last > n) {
+        return Invalid("directory ", r.id, " entries are not in name order at ",
+                       Quoted(n));
+      }
+      last = &n;
+      if (e.seq < kFirstEntrySeq || e.seq >= r.next_seq) {
+        return Invalid("directory ", r.id, " entry ", Quoted(n), " has sequence ",
+                       e.seq, " outside [", kFirstEntrySeq, ", ", r.next_seq, ")");
+      }
+      if (!seqs.insert(e.seq).second) {
+        return Invalid("directory ", r.id, " uses sequence ", e.seq, " twice");
+      }
+      auto child = by_id.find(e.child);
+      if (child == by_id.end()) {
+        return Invalid("directory ", r.id, " entry ", Quoted(n),
+                       " names missing inode ", e.child);
+      }
+      const InodeKind ck = child->second->kind;
+      if (ck == InodeKind::kRoot || ck == InodeKind::kBuffer) {
+        return Invalid("directory ", r.id, " entry ", Quoted(n), " names a ",
+                       AsAbsl(InodeKindName(ck)));
+      }
+      if (++names[e.child] > 1 && IsDirKind(ck)) {
+        return Invalid("directory ", e.child, " has two parents");
+      }
+      if (IsDirKind(ck)) parent_of[e.child] = r.id;
+    }
+  }
+  // Descriptors: existing inodes, rights within the kind's, sane offsets.
+  absl::flat_hash_set<InodeId> held;
+  for (size_t ci = 0; ci < image.contexts.size(); ++ci) {
+    const std::vector<FdRecord>& fds = image.contexts[ci].fds;
+    if (fds.size() > context_options.max_fds) {
+      return Invalid("context ", ci, " has ", fds.size(),
+                     " descriptors, over the limit ", context_options.max_fds);
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      const FdRecord& f = fds[i];
+      if (i > 0 && f.fd <= fds[i - 1].fd) {
+        return Invalid("context ", ci, " fd ", f.fd, " is out of order or repeated");
+      }
+      auto it = by_id.find(f.inode);
+      if (it == by_id.end()) {
+        return Invalid("context ", ci, " fd ", f.fd, " names missing inode ", f.inode);
+      }
+      const InodeKind k = it->second->kind;
+      if (!MaxBaseFor(k).Contains(f.base) ||
+          !MaxInheritingFor(k).Contains(f.inheriting)) {
+        return Invalid("context ", ci, " fd ", f.fd, " has rights wider than a ",
+                       AsAbsl(InodeKindName(k)), " descriptor may hold");
+      }
+      if (!fdflags::kAll.Contains(f.flags)) {
+        return Invalid("context ", ci, " fd ", f.fd, " has unknown fdflags");
+      }
+      if (f.offset > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return Invalid("context ", ci, " fd ", f.fd, " offset ", f.offset,
+                       " is beyond any seekable position");
+      }
+      if (f.is_preopen && !IsDirKind(k)) {
+        return Invalid("context ", ci, " fd ", f.fd, " is a preopen of a ",
+                       AsAbsl(InodeKindName(k)));
+      }
+      if (!f.is_preopen && !f.preopen_name.empty()) {
+        return Invalid("context ", ci, " fd ", f.fd,
+                       " has a preopen name but is not a preopen");
+      }
+      if (f.stream_writer && k != InodeKind::kBuffer) {
+        return Invalid("context ", ci, " fd ", f.fd,
+                       " holds a stream's write end but names a ",
+                       AsAbsl(InodeKindName(k)));
+      }
+      held.insert(f.inode);
+    }
+  }
+  // Link counts, and every inode linked or open.
+  for (const InodeRecord& r : image.inodes) {
+    auto it = names.find(r.id);
+    const uint64_t n = it == names.end() ? 0 : it->second;
+    if (r.links != n) {
+      return Invalid("inode ", r.id, " has nlink ", r.links, " but ", n,
+                     " entries name it");
+    }
+    if (n == 0 && r.kind != InodeKind::kRoot && !held.contains(r.id)) {
+      return Invalid("inode ", r.id, " is neither linked nor open");
+    }
+    if (r.kind == InodeKind::kDirectory && n == 0 && !r.removed) {
+      return Invalid("unlinked directory ", r.id, " is not marked removed");
+    }
+    if (r.kind == InodeKind::kRoot && r.removed) {
+      return Invalid("the root directory is marked removed");
+    }
+  }
+  // The directories form one tree under the root: every linked directory has
+  // exactly one parent (checked above), so one that is not reachable from
+  // the root lies on a parent cycle. Walk up iteratively, marking.
+  absl::flat_hash_map<InodeId, int> state;  // 1: on current walk, 2: reaches root
+  state[Filesystem::kRootId] = 2;
+  for (const auto& [dir, parent] : parent_of) {
+    std::vector<InodeId> walk;
+    InodeId at = dir;
+    while (true) {
+      auto s = state.find(at);
+      if (s != state.end() && s->second == 2) break;
+      if (s != state.end() && s->second == 1) {
+        return Invalid("directory ", at, " is its own ancestor (a parent cycle)");
+      }
+      state[at] = 1;
+      walk.push_back(at);
+      auto p = parent_of.find(at);
+      if (p == parent_of.end()) {
+        return Invalid("directory ", at, " is not reachable from the root");
+      }
+      at = p->second;
+    }
+    for (InodeId w : walk) state[w] = 2;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace vfs
