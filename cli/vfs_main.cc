@@ -1,6 +1,8 @@
-// The `vfs` command. Today: `vfs run`, which runs an unmodified
-// wasm32-wasip1 program inside an in-memory filesystem, with wasmtime's
-// conventions (docs/cli.md).
+// The `vfs` command (docs/cli.md):
+//   vfs run   runs an unmodified wasm32-wasip1 program inside an in-memory
+//             filesystem, with wasmtime's conventions; it can start from a
+//             snapshot (--image) and save one when the guest exits (--save);
+//   vfs info  prints what a snapshot holds.
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/changes.h"
 #include "cli/host_tree.h"
+#include "serialize/snapshot.h"
 #include "vfs/context.h"
 #include "wasi/abi.h"
 #include "wasi/engine.h"
@@ -25,11 +28,20 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: vfs run [OPTIONS] MODULE.wasm [ARGS...]\n"
+    "       vfs info SNAPSHOT\n"
     "\n"
-    "Runs a wasm32-wasip1 program against an in-memory filesystem. The guest\n"
-    "never writes to the host: --dir copies a host tree into memory.\n"
+    "vfs run: runs a wasm32-wasip1 program against an in-memory filesystem.\n"
+    "The guest never writes to the host: --dir copies a host tree into memory.\n"
     "\n"
-    "options (before MODULE; everything after MODULE goes to the guest):\n"
+    "vfs info: checks a snapshot (header, checksum, every record) and prints\n"
+    "its format version, counts and sizes.\n"
+    "\n"
+    "run options (before MODULE; everything after MODULE goes to the guest):\n"
+    "  --image SNAPSHOT             start from the filesystem in SNAPSHOT, with\n"
+    "                               its preopens (other descriptors of the saved\n"
+    "                               guest are closed, as at process exit)\n"
+    "  --save SNAPSHOT              when the guest exits, save the filesystem and\n"
+    "                               its descriptor table to SNAPSHOT\n"
     "  --dir HOST_DIR[::GUEST_DIR]  copy HOST_DIR in and preopen it at GUEST_DIR\n"
     "                               (default: the HOST_DIR string); fds 3, 4, ...\n"
     "  --env NAME=VALUE             set a guest environment variable (repeatable;\n"
@@ -55,6 +67,8 @@ struct RunArgs {
   bool deterministic = false;
   bool changes = false;
   uint64_t budget = 0;
+  std::string image;
+  std::string save;
   std::string module;
   std::vector<std::string> guest_args;
 };
@@ -108,6 +122,10 @@ bool ParseRun(int argc, char** argv, RunArgs* out, std::string* error) {
         return false;
       }
       out->env.push_back(v);
+    } else if (is("--image")) {
+      if (!value("--image", &out->image)) return false;
+    } else if (is("--save")) {
+      if (!value("--save", &out->save)) return false;
     } else if (arg == "--trace") {
       out->trace = true;
     } else if (arg == "--deterministic") {
@@ -171,8 +189,26 @@ int Run(int argc, char** argv) {
 
   FilesystemOptions fs_options;
   if (args.deterministic) fs_options.clock = std::make_shared<DeterministicClock>();
-  auto fs = Filesystem::Create(fs_options);
-  Context ctx(fs);
+  std::shared_ptr<Filesystem> fs;
+  std::unique_ptr<Context> context;
+  if (!args.image.empty()) {
+    // A snapshot's own deterministic clock, if it has one, wins.
+    LoadOptions load;
+    load.fs = fs_options;
+    absl::StatusOr<LiveState> state = LoadSnapshotFromFile(args.image, load);
+    if (!state.ok()) return Fail(std::string(state.status().message()));
+    fs = state->fs;
+    if (!state->contexts.empty()) context = std::move(state->contexts[0]);
+  } else {
+    fs = Filesystem::Create(fs_options);
+  }
+  if (context == nullptr) context = std::make_unique<Context>(fs);
+  Context& ctx = *context;
+  // A new guest is a new process: it inherits the saved preopens only.
+  for (fd_t fd : ctx.OpenDescriptors()) {
+    absl::StatusOr<FdInfo> info = ctx.LookupDescriptor(fd);
+    if (info.ok() && !info->is_preopen) (void)ctx.fd_close(fd);
+  }
   // stdio: the process's own streams, passed through unbuffered.
   auto sink = [](int fd) {
     return [fd](absl::Span<const uint8_t> bytes) {
@@ -230,6 +266,11 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "vfs: %s: trap: %s\n", args.module.c_str(),
                  outcome->trap_message.c_str());
   }
+  if (!args.save.empty()) {
+    Context* contexts[] = {&ctx};
+    s = SaveSnapshotToFile(args.save, *fs, contexts);
+    if (!s.ok()) return Fail(std::string(s.message()));
+  }
   if (args.changes) {
     const std::vector<std::string> lines = DescribeChanges(before, CaptureTree(*fs));
     std::fprintf(stderr, "vfs: the guest changed %zu entr%s (in memory; the host was not touched)\n",
@@ -239,12 +280,36 @@ int Run(int argc, char** argv) {
   return outcome->exit_status;
 }
 
+int Info(int argc, char** argv) {
+  if (argc == 1 && (std::string(argv[0]) == "-h" || std::string(argv[0]) == "--help")) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc != 1) {
+    std::fprintf(stderr, "vfs info: needs exactly one SNAPSHOT\n\n%s", kUsage);
+    return 2;
+  }
+  const std::string path = argv[0];
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Fail(path + ": cannot open: " + std::strerror(errno));
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  absl::StatusOr<SnapshotInfo> info = InspectSnapshot(bytes);
+  if (!info.ok()) return Fail(path + ": " + std::string(info.status().message()));
+  std::printf("%s: %zu bytes\n%s", path.c_str(), bytes.size(),
+              FormatSnapshotInfo(*info).c_str());
+  return 0;
+}
+
 }  // namespace
 }  // namespace vfs::cli
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "run") {
     return vfs::cli::Run(argc - 2, argv + 2);
+  }
+  if (argc >= 2 && std::string(argv[1]) == "info") {
+    return vfs::cli::Info(argc - 2, argv + 2);
   }
   if (argc >= 2 && (std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help")) {
     std::fputs(vfs::cli::kUsage, stdout);

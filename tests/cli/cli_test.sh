@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the real `vfs` binary: usage errors, --dir handling, --env, exit
-# statuses, --changes, and that the host tree is never written.
+# statuses, --changes, that the host tree is never written, snapshots
+# (--save, --image) and `vfs info`.
 # usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR
 set -u
 vfs="$1"; guest="$2"; src="$3"
@@ -30,6 +31,11 @@ printf 'not wasm' >"$tmp/bad.wasm"
 "$vfs" run "$tmp/bad.wasm" >"$tmp/o" 2>&1; check "invalid module" 1 $? "not a valid wasm module" "$tmp/o"
 "$vfs" run --dir "$tmp/nope::/" "$guest" >"$tmp/o" 2>&1; check "--dir that does not exist" 1 $? "not a directory" "$tmp/o"
 "$vfs" run --dir "$tmp::../up" "$guest" >"$tmp/o" 2>&1; check "--dir guest path with .." 1 $? "may not contain" "$tmp/o"
+"$vfs" info >"$tmp/o" 2>&1; check "info without a snapshot" 2 $? "exactly one SNAPSHOT" "$tmp/o"
+"$vfs" info "$tmp/none.snap" >"$tmp/o" 2>&1; check "info on a missing file" 1 $? "cannot open" "$tmp/o"
+printf 'not a snapshot at all, no' >"$tmp/junk.snap"
+"$vfs" info "$tmp/junk.snap" >"$tmp/o" 2>&1; check "info on a non-snapshot" 1 $? "bad magic" "$tmp/o"
+"$vfs" run --image "$tmp/none.snap" x.wasm >"$tmp/o" 2>&1; check "--image that does not exist" 1 $? "cannot open" "$tmp/o"
 
 if [ -f "$guest" ]; then
   cp -r "$src/demo/fixture" "$tmp/fx"
@@ -52,6 +58,29 @@ if [ -f "$guest" ]; then
   check "--trace prints calls" 0 $? "\[wasi\] path_open(" "$tmp/e"
   "$vfs" run --budget 50 --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
   check "--budget stops a long run" 1 $? "budget of 50 exhausted" "$tmp/o"
+
+  # Snapshots: save after one run, inspect, continue from it in another.
+  "$vfs" run --deterministic --save "$tmp/s1.snap" --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
+  check "--save writes a snapshot" 0 $? "8 numbers" "$tmp/o"
+  "$vfs" run --deterministic --save "$tmp/s1b.snap" --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
+  if cmp -s "$tmp/s1.snap" "$tmp/s1b.snap"; then
+    echo "ok: --deterministic runs save byte-identical snapshots"; pass=$((pass + 1))
+  else
+    echo "FAIL: two --deterministic runs saved different snapshots"; fail=$((fail + 1))
+  fi
+  "$vfs" info "$tmp/s1.snap" >"$tmp/o" 2>&1
+  check "info prints the header" 0 $? "vfs snapshot version 1" "$tmp/o"
+  check "info counts the preopen" 0 0 "preopens 1" "$tmp/o"
+  check "info sees the deterministic clock" 0 0 "clock:        deterministic" "$tmp/o"
+  "$vfs" run --image "$tmp/s1.snap" --save "$tmp/s2.snap" "$guest" >"$tmp/o" 2>&1
+  check "--image continues from the saved tree" 0 $? "summary.txt (15 bytes)" "$tmp/o"
+  check "--image keeps the first run's rename" 0 0 "draft.txt (" "$tmp/o"
+  "$vfs" info "$tmp/s2.snap" >"$tmp/o" 2>&1; check "the second snapshot is valid" 0 $? "preopens 1" "$tmp/o"
+  cp "$tmp/s1.snap" "$tmp/bad.snap"
+  printf 'ZZZZ' | dd of="$tmp/bad.snap" bs=1 seek=200 conv=notrunc 2>/dev/null
+  "$vfs" info "$tmp/bad.snap" >"$tmp/o" 2>&1; check "info rejects a corrupt snapshot" 1 $? "checksum mismatch" "$tmp/o"
+  "$vfs" run --image "$tmp/bad.snap" "$guest" >"$tmp/o" 2>&1
+  check "--image rejects a corrupt snapshot" 1 $? "checksum mismatch" "$tmp/o"
 else
   echo "SKIPPED: demo guest not built (guest toolchain missing)"
 fi
