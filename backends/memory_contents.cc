@@ -1,26 +1,15 @@
 #include "backends/memory_contents.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 
 namespace vfs {
 
 namespace {
 constexpr uint64_t kChunkMask = MemoryContents::kChunkSize - 1;
-
-// True if `p` is the only owner of what it points at. The acquire fence pairs
-// with the release in another owner's final decrement, so that owner's last
-// reads happen before our writes (use_count() itself is a relaxed load).
-template <typename T>
-bool SoleOwner(const std::shared_ptr<T>& p) {
-  if (p.use_count() != 1) return false;
-  std::atomic_thread_fence(std::memory_order_acquire);
-  return true;
-}
 }  // namespace
 
-MemoryContents::MemoryContents() : chunks_(std::make_shared<ChunkMap>()) {}
+MemoryContents::MemoryContents() : chunks_(ChunkMap()) {}
 
 MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes)
     : MemoryContents() {
@@ -28,21 +17,21 @@ MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes)
 }
 
 MemoryContents::ChunkMap& MemoryContents::MutableMap() {
-  if (!SoleOwner(chunks_)) chunks_ = std::make_shared<ChunkMap>(*chunks_);
-  return *chunks_;
+  if (!chunks_.unique()) chunks_ = CowBox<ChunkMap>(*chunks_);
+  return chunks_.mutable_value();
 }
 
 void MemoryContents::MakeWritable(Chunk& c, size_t need) {
-  const bool shared = c.data != nullptr && !SoleOwner(c.data);
+  const bool shared = c.data && !c.data.unique();
   if (need <= c.capacity && !shared) return;
   // Full chunks are allocated exactly; a growing chunk doubles (min 32 B).
   size_t cap = std::max<size_t>(c.capacity, 32);
   while (cap < need) cap *= 2;
   cap = std::min(cap, kChunkSize);
   // Uninitialised on purpose: only the prefix below `used` is ever read.
-  std::shared_ptr<uint8_t[]> data(new uint8_t[cap]);
-  if (c.used > 0) std::memcpy(data.get(), c.data.get(), c.used);
-  c.data = std::move(data);
+  std::unique_ptr<uint8_t[]> data(new uint8_t[cap]);
+  if (c.used > 0) std::memcpy(data.get(), c.data->get(), c.used);
+  c.data = CowBox<std::unique_ptr<uint8_t[]>>(std::move(data));
   c.capacity = static_cast<uint32_t>(cap);
 }
 
@@ -64,7 +53,7 @@ Result<size_t> MemoryContents::Read(filesize_t offset,
     size_t copied = 0;
     if (it != chunks.end() && it->first == idx && within < it->second.used) {
       copied = std::min<size_t>(take, it->second.used - within);
-      std::memcpy(dst, it->second.data.get() + within, copied);
+      std::memcpy(dst, it->second.data->get() + within, copied);
     }
     if (copied < take) std::memset(dst + copied, 0, take - copied);
     done += take;
@@ -91,8 +80,9 @@ Result<size_t> MemoryContents::Write(filesize_t offset,
     Chunk& c = it->second;
     MakeWritable(c, within + take);
     // A gap between the initialised prefix and `within` must read as zero.
-    if (within > c.used) std::memset(c.data.get() + c.used, 0, within - c.used);
-    std::memcpy(c.data.get() + within, data.data() + done, take);
+    uint8_t* bytes = c.data.mutable_value().get();
+    if (within > c.used) std::memset(bytes + c.used, 0, within - c.used);
+    std::memcpy(bytes + within, data.data() + done, take);
     c.used = static_cast<uint32_t>(std::max<size_t>(c.used, within + take));
     done += take;
   }
@@ -126,10 +116,7 @@ Errno MemoryContents::Allocate(filesize_t offset, filesize_t len) {
 }
 
 std::unique_ptr<FileContents> MemoryContents::Clone() const {
-  auto copy = std::make_unique<MemoryContents>();
-  copy->chunks_ = chunks_;
-  copy->size_ = size_;
-  return copy;
+  return std::unique_ptr<FileContents>(new MemoryContents(chunks_, size_));
 }
 
 void MemoryContents::ForEachExtent(
@@ -139,7 +126,7 @@ void MemoryContents::ForEachExtent(
     const filesize_t off = idx << kChunkShift;
     if (off >= size_) break;
     const size_t len = static_cast<size_t>(std::min<filesize_t>(c.used, size_ - off));
-    fn(off, absl::MakeConstSpan(c.data.get(), len));
+    fn(off, absl::MakeConstSpan(c.data->get(), len));
   }
 }
 
@@ -150,10 +137,10 @@ size_t MemoryContents::allocated_bytes() const {
 }
 
 size_t MemoryContents::unshared_bytes() const {
-  if (chunks_.use_count() != 1) return 0;
+  if (!chunks_.unique()) return 0;
   size_t total = 0;
   for (const auto& [idx, c] : *chunks_) {
-    if (c.data != nullptr && c.data.use_count() == 1) total += c.capacity;
+    if (c.data && c.data.unique()) total += c.capacity;
   }
   return total;
 }

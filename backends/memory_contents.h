@@ -13,7 +13,7 @@
 // that one 64 KiB buffer. So forking a filesystem costs O(1) per file, and a
 // write after a fork costs at most one chunk copy. Clones may live in
 // different Filesystems used from different threads: sharing is decided with
-// reference counts, never by mutating shared memory.
+// reference counts (CowBox), never by mutating shared memory.
 #ifndef BACKENDS_MEMORY_CONTENTS_H_
 #define BACKENDS_MEMORY_CONTENTS_H_
 
@@ -22,6 +22,7 @@
 #include <memory>
 
 #include "absl/container/btree_map.h"
+#include "backends/cow_box.h"
 #include "vfs/file_contents.h"
 
 namespace vfs {
@@ -57,11 +58,15 @@ class MemoryContents final : public FileContents {
 
  private:
   struct Chunk {
-    std::shared_ptr<uint8_t[]> data;  // shared between clones until written
+    CowBox<std::unique_ptr<uint8_t[]>> data;  // shared by clones until written
     uint32_t capacity = 0;            // bytes allocated in `data`
     uint32_t used = 0;  // initialised prefix; bytes past it read as zero
   };
   using ChunkMap = absl::btree_map<uint64_t, Chunk>;  // chunk index -> chunk
+
+  // A clone: shares `chunks` (no empty map is allocated first).
+  MemoryContents(CowBox<ChunkMap> chunks, filesize_t size)
+      : chunks_(std::move(chunks)), size_(size) {}
 
   // The map, copied first if a clone shares it.
   ChunkMap& MutableMap();
@@ -69,7 +74,7 @@ class MemoryContents final : public FileContents {
   // keeping its initialised prefix.
   static void MakeWritable(Chunk& c, size_t need);
 
-  std::shared_ptr<ChunkMap> chunks_;
+  CowBox<ChunkMap> chunks_;
   filesize_t size_ = 0;
 };
 

@@ -58,6 +58,12 @@ struct LoadOptions {
 absl::StatusOr<std::string> SaveSnapshot(Filesystem& fs,
                                          absl::Span<Context* const> contexts = {},
                                          const SaveOptions& options = {});
+// The same, into `*out` (replacing its contents). Reusing one string for
+// repeated saves reuses its memory, which is faster than a fresh string
+// (whose pages the kernel must map in) for large snapshots.
+absl::Status SaveSnapshotInto(std::string* out, Filesystem& fs,
+                              absl::Span<Context* const> contexts = {},
+                              const SaveOptions& options = {});
 // Writes the snapshot to `path` atomically (a temporary file renamed over it).
 absl::Status SaveSnapshotToFile(const std::string& path, Filesystem& fs,
                                 absl::Span<Context* const> contexts = {},
@@ -105,6 +111,8 @@ std::string FormatSnapshotInfo(const SnapshotInfo& info);
 // Encodes an image as given, without validating it.
 absl::StatusOr<std::string> EncodeSnapshot(const StateImage& image,
                                            const SaveOptions& options = {});
+absl::Status EncodeSnapshotInto(const StateImage& image, const SaveOptions& options,
+                                std::string* out);
 // Checks the header and decodes the payload into an image, without
 // validating the graph (ValidateImage does that).
 absl::StatusOr<StateImage> DecodeSnapshot(std::string_view bytes,

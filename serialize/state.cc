@@ -75,7 +75,9 @@ absl::Status StateAccess::Capture(
       held.insert(f.inode->id());
     }
   }
-  std::vector<const Inode*> inodes;
+  // (id, inode) pairs: sorting by a key held in the pair avoids chasing a
+  // pointer at every comparison.
+  std::vector<std::pair<InodeId, const Inode*>> inodes;
   inodes.reserve(fs.inodes_.size());
   for (const auto& [id, inode] : fs.inodes_) {
     // An unlinked inode held only by descriptors outside `contexts` is
@@ -84,13 +86,12 @@ absl::Status StateAccess::Capture(
         !held.contains(id)) {
       continue;
     }
-    inodes.push_back(inode.get());
+    inodes.emplace_back(id, inode.get());
   }
-  std::sort(inodes.begin(), inodes.end(),
-            [](const Inode* a, const Inode* b) { return a->id() < b->id(); });
+  std::sort(inodes.begin(), inodes.end());
   image.inodes.resize(inodes.size());
   for (size_t i = 0; i < inodes.size(); ++i) {
-    const Inode& n = *inodes[i];
+    const Inode& n = *inodes[i].second;
     InodeRecord& r = image.inodes[i];
     r.id = n.id();
     r.kind = n.kind();
@@ -245,8 +246,11 @@ absl::Status StateAccess::Swap(LiveState& built, Filesystem& target,
   std::swap(target.root_, built.fs->root_);
   std::swap(target.clock_, built.fs->clock_);
   for (size_t i = 0; i < contexts.size(); ++i) {
-    built.contexts[i]->fs_->mu_.AssertHeld();
-    std::swap(contexts[i]->fds_, built.contexts[i]->fds_);
+    Context& to = *contexts[i];
+    Context& from = *built.contexts[i];
+    to.fs_->mu_.AssertHeld();    // target.mu_ (CheckContexts compared fs)
+    from.fs_->mu_.AssertHeld();  // built.fs->mu_
+    std::swap(to.fds_, from.fds_);
   }
   return absl::OkStatus();
 }

@@ -159,7 +159,8 @@ std::string Observe(Filesystem& fs, absl::Span<Context* const> contexts) {
                       info->preopen_name, "\n");
       if (info->filetype == Filetype::kRegularFile) {
         Result<Filestat> st = c.fd_filestat_get(fd);
-        Result<std::string> bytes = PRead(c, fd, 1 << 20, 0);
+        const size_t size = st.ok() ? static_cast<size_t>(st->size) : 0;
+        Result<std::string> bytes = PRead(c, fd, size + 1, 0);
         absl::StrAppend(&out, "  nlink=", st.ok() ? st->nlink : 999,
                         " bytes ", bytes.ok() ? *bytes : "(unreadable)", "\n");
       }
