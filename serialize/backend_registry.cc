@@ -13,7 +13,10 @@ namespace {
 // The "memory" payload, version 1: u64 size, u64 extent count, then each
 // extent as (u64 offset, u64 length, bytes), in ascending offset order, not
 // overlapping, each ending at or below size. Holes read as zeros, so a
-// sparse file stays sparse.
+// sparse file stays sparse. Each extent is one chunk's stored prefix: it
+// starts at a multiple of 64 KiB and is at most 64 KiB long, so a restored
+// extent allocates no more than its own length (rounded up to 32 bytes);
+// an extent in the middle of a chunk would cost a whole chunk.
 constexpr uint64_t kExtentHeaderBytes = 16;
 
 absl::Status SaveMemory(const FileContents& contents, SnapshotWriter& w) {
@@ -54,6 +57,11 @@ absl::StatusOr<std::unique_ptr<FileContents>> LoadMemory(
       return absl::DataLossError(absl::StrCat(
           "extent ", i, " (offset ", off, ", length ", len,
           ") is empty, overlaps the previous one, or ends past size ", size));
+    }
+    if (off % MemoryContents::kChunkSize != 0 || len > MemoryContents::kChunkSize) {
+      return absl::DataLossError(absl::StrCat(
+          "extent ", i, " (offset ", off, ", length ", len,
+          ") does not start a 64 KiB chunk or is longer than one"));
     }
     absl::Span<const uint8_t> bytes = r.Raw(len);  // bounded by the input
     Result<size_t> n = m->Write(off, bytes);

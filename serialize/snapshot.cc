@@ -158,8 +158,9 @@ void DecodeInode(SnapshotReader& r, const LoadOptions& options,
       out.removed = r.Bool();
       out.next_seq = r.U64();
       const uint64_t n = r.Count(kMinEntryBytes, "directory entry");
-      out.entries.resize(static_cast<size_t>(n));
-      for (EntryRecord& e : out.entries) {
+      out.entries.reserve(static_cast<size_t>(n));
+      for (uint64_t i = 0; i < n; ++i) {
+        EntryRecord& e = out.entries.emplace_back();
         e.name = r.String(options.fs.max_name_length, "entry name");
         e.child = r.U64();
         e.seq = r.U64();
@@ -215,11 +216,9 @@ void DecodeFd(SnapshotReader& r, const LoadOptions& options, FdRecord& f) {
 }
 
 absl::Status HeaderError(std::string_view bytes) {
-  if (bytes.size() < sizeof(kSnapshotMagic)) {
-    if (std::memcmp(bytes.data(), kSnapshotMagic, bytes.size()) != 0) {
-      return absl::InvalidArgumentError("not a vfs snapshot (bad magic)");
-    }
-  } else if (std::memcmp(bytes.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) != 0) {
+  // Compared as string_views: an empty view may have a null data pointer.
+  const std::string_view magic(kSnapshotMagic, sizeof(kSnapshotMagic));
+  if (bytes.substr(0, magic.size()) != magic.substr(0, bytes.size())) {
     return absl::InvalidArgumentError("not a vfs snapshot (bad magic)");
   }
   if (bytes.size() < kSnapshotHeaderSize) {
@@ -325,18 +324,21 @@ absl::StatusOr<StateImage> DecodeSnapshot(std::string_view bytes,
     image.clock.next = r.U64();
     image.clock.step = r.U64();
     image.next_id = r.U64();
+    // Counts are bounded by the remaining bytes, so reserving them is
+    // bounded too; records are appended as they are decoded, so memory is
+    // touched (made resident) only for records actually present.
     const uint64_t inodes = r.Count(kMinInodeBytes, "inode");
-    image.inodes.resize(static_cast<size_t>(inodes));
-    for (InodeRecord& rec : image.inodes) {
-      DecodeInode(r, options, registry, rec, error);
+    image.inodes.reserve(static_cast<size_t>(inodes));
+    for (uint64_t i = 0; i < inodes; ++i) {
+      DecodeInode(r, options, registry, image.inodes.emplace_back(), error);
       if (!error.ok()) return error;
     }
     const uint64_t contexts = r.Count(kMinContextBytes, "context");
-    image.contexts.resize(static_cast<size_t>(contexts));
-    for (ContextRecord& c : image.contexts) {
+    for (uint64_t i = 0; i < contexts; ++i) {
+      ContextRecord& c = image.contexts.emplace_back();
       const uint64_t fds = r.Count(kMinFdBytes, "descriptor");
-      c.fds.resize(static_cast<size_t>(fds));
-      for (FdRecord& f : c.fds) DecodeFd(r, options, f);
+      c.fds.reserve(static_cast<size_t>(fds));
+      for (uint64_t j = 0; j < fds; ++j) DecodeFd(r, options, c.fds.emplace_back());
     }
     if (r.remaining() != 0) {
       return absl::DataLossError(absl::StrCat("invalid snapshot: ", r.remaining(),

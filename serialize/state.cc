@@ -292,6 +292,10 @@ std::string Quoted(const std::string& name) {
   return out + "'";
 }
 
+// The largest inode counter or directory sequence number a snapshot may
+// hold: 2^63 leaves 2^63 creations before either could wrap.
+constexpr uint64_t kMaxCounter = uint64_t{1} << 63;
+
 bool IsDirKind(InodeKind k) {
   return k == InodeKind::kRoot || k == InodeKind::kDirectory;
 }
@@ -301,6 +305,10 @@ bool IsDirKind(InodeKind k) {
 absl::Status ValidateImage(const StateImage& image,
                            const FilesystemOptions& fs_options,
                            const ContextOptions& context_options) {
+  // Counters stay far from wrapping: ids and cookies are never reused.
+  if (image.next_id > kMaxCounter) {
+    return Invalid("inode counter ", image.next_id, " is above the limit ", kMaxCounter);
+  }
   // Inodes: ascending ids below the counter, one Root with id 1.
   absl::flat_hash_map<InodeId, const InodeRecord*> by_id;
   by_id.reserve(image.inodes.size());
@@ -341,9 +349,9 @@ absl::Status ValidateImage(const StateImage& image,
     if (r.removed && (!r.entries.empty() || r.links != 0)) {
       return Invalid("removed directory ", r.id, " is not empty and unlinked");
     }
-    if (r.next_seq < kFirstEntrySeq) {
+    if (r.next_seq < kFirstEntrySeq || r.next_seq > kMaxCounter) {
       return Invalid("directory ", r.id, " next sequence number ", r.next_seq,
-                     " is below ", kFirstEntrySeq);
+                     " is outside [", kFirstEntrySeq, ", ", kMaxCounter, "]");
     }
     absl::flat_hash_set<uint64_t> seqs;
     seqs.reserve(r.entries.size());
@@ -473,11 +481,9 @@ absl::Status ValidateImage(const StateImage& image,
       }
       state[at] = 1;
       walk.push_back(at);
-      auto p = parent_of.find(at);
-      if (p == parent_of.end()) {
-        return Invalid("directory ", at, " is not reachable from the root");
-      }
-      at = p->second;
+      // Every directory on the walk is linked (removed ones have no
+      // entries, so none is a parent), hence in parent_of.
+      at = parent_of.find(at)->second;
     }
     for (InodeId w : walk) state[w] = 2;
   }
