@@ -53,7 +53,7 @@ std::string ReadSome(Context& ctx, fd_t fd, size_t n) {
 
 TEST_CASE("Round trip: snapshot(restore(snapshot(S))) == snapshot(S) and S reads back the same",
           "[snapshot]") {
-  constexpr int kStates = 1000;
+  constexpr int kStates = 10000;
   int passed = 0;
   for (int seed = 0; seed < kStates; ++seed) {
     RandomState s = MakeRandomState(seed, 10 + seed % 50);
