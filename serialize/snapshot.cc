@@ -286,9 +286,13 @@ absl::Status EncodeSnapshotInto(const StateImage& image, const SaveOptions& opti
     w.U64(image.clock.next);
     w.U64(image.clock.step);
     w.U64(image.next_id);
+    // Id order: (id, index) pairs, so the sort never chases a pointer.
+    std::vector<std::pair<InodeId, size_t>> order(image.inodes.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = {image.inodes[i].id, i};
+    std::sort(order.begin(), order.end());
     w.U64(image.inodes.size());
-    for (const InodeRecord& r : image.inodes) {
-      if (absl::Status s = EncodeInode(r, registry, w); !s.ok()) return s;
+    for (const auto& [id, i] : order) {
+      if (absl::Status s = EncodeInode(image.inodes[i], registry, w); !s.ok()) return s;
     }
     w.U64(image.contexts.size());
     for (const ContextRecord& c : image.contexts) {
@@ -329,9 +333,16 @@ absl::StatusOr<StateImage> DecodeSnapshot(std::string_view bytes,
     // touched (made resident) only for records actually present.
     const uint64_t inodes = r.Count(kMinInodeBytes, "inode");
     image.inodes.reserve(static_cast<size_t>(inodes));
+    InodeId prev = 0;
     for (uint64_t i = 0; i < inodes; ++i) {
-      DecodeInode(r, options, registry, image.inodes.emplace_back(), error);
+      InodeRecord& rec = image.inodes.emplace_back();
+      DecodeInode(r, options, registry, rec, error);
       if (!error.ok()) return error;
+      if (rec.id <= prev) {  // one canonical encoding: ascending ids
+        return absl::DataLossError(absl::StrCat(
+            "invalid snapshot: inode ", rec.id, " is out of order or repeated"));
+      }
+      prev = rec.id;
     }
     const uint64_t contexts = r.Count(kMinContextBytes, "context");
     for (uint64_t i = 0; i < contexts; ++i) {

@@ -75,9 +75,9 @@ absl::Status StateAccess::Capture(
       held.insert(f.inode->id());
     }
   }
-  // (id, inode) pairs: sorting by a key held in the pair avoids chasing a
-  // pointer at every comparison.
-  std::vector<std::pair<InodeId, const Inode*>> inodes;
+  // In table order: the encoder puts records in id order, and a fork needs
+  // no order at all.
+  std::vector<const Inode*> inodes;
   inodes.reserve(fs.inodes_.size());
   for (const auto& [id, inode] : fs.inodes_) {
     // An unlinked inode held only by descriptors outside `contexts` is
@@ -86,12 +86,11 @@ absl::Status StateAccess::Capture(
         !held.contains(id)) {
       continue;
     }
-    inodes.emplace_back(id, inode.get());
+    inodes.push_back(inode.get());
   }
-  std::sort(inodes.begin(), inodes.end());
   image.inodes.resize(inodes.size());
   for (size_t i = 0; i < inodes.size(); ++i) {
-    const Inode& n = *inodes[i].second;
+    const Inode& n = *inodes[i];
     InodeRecord& r = image.inodes[i];
     r.id = n.id();
     r.kind = n.kind();
@@ -178,6 +177,7 @@ absl::StatusOr<LiveState> StateAccess::Build(StateImage& image,
   for (const InodeRecord& r : image.inodes) {
     if (r.kind != InodeKind::kRoot && r.kind != InodeKind::kDirectory) continue;
     Inode* dir = fs.inodes_.at(r.id).get();
+    dir->dir->Reserve(r.entries.size());
     for (const EntryRecord& e : r.entries) {
       auto it = fs.inodes_.find(e.child);
       if (it == fs.inodes_.end()) return broken(e.child);
@@ -309,15 +309,14 @@ absl::Status ValidateImage(const StateImage& image,
   if (image.next_id > kMaxCounter) {
     return Invalid("inode counter ", image.next_id, " is above the limit ", kMaxCounter);
   }
-  // Inodes: ascending ids below the counter, one Root with id 1.
+  // Inodes: distinct ids below the counter, one Root with id 1. (The
+  // decoder also requires them in ascending order, the canonical encoding.)
   absl::flat_hash_map<InodeId, const InodeRecord*> by_id;
   by_id.reserve(image.inodes.size());
-  InodeId prev = 0;
   for (const InodeRecord& r : image.inodes) {
-    if (r.id <= prev) {
+    if (r.id == 0 || by_id.contains(r.id)) {
       return Invalid("inode ", r.id, " is out of order or repeated");
     }
-    prev = r.id;
     if (r.id >= image.next_id) {
       return Invalid("inode ", r.id, " is not below the inode counter ",
                      image.next_id);

@@ -87,7 +87,8 @@ struct ClockRecord {
 struct StateImage {
   ClockRecord clock;
   InodeId next_id = 0;
-  std::vector<InodeRecord> inodes;  // ascending id
+  // Captured in no particular order; encoded and decoded in ascending id.
+  std::vector<InodeRecord> inodes;
   std::vector<ContextRecord> contexts;
 };
 

@@ -87,6 +87,8 @@ class Directory {
   Inode* Erase(std::string_view name);
 
   bool empty() const { return by_name_.empty(); }
+  // Makes room for `n` names without rehashing (restore and fork).
+  void Reserve(size_t n) { by_name_.reserve(n); }
   size_t size() const { return by_name_.size(); }
   // Entries in sequence order (the listing order).
   const absl::btree_map<uint64_t, Listed>& listing() const { return by_seq_; }
