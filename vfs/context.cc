@@ -738,8 +738,7 @@ Result<size_t> Context::fd_readdir(fd_t fd, absl::Span<uint8_t> buf,
   const auto& listing = dir->dir->listing();
   for (auto it = listing.upper_bound(std::max(cookie, kDotDotCookie));
        it != listing.end(); ++it) {
-    if (!emit(it->second.name, it->second.inode->id(),
-              it->second.inode->filetype(), it->first)) {
+    if (!emit(it->second.name, it->second.ino, it->second.type, it->first)) {
       break;
     }
   }

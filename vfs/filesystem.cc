@@ -41,14 +41,17 @@ void Directory::Insert(std::string_view name, Inode* inode) {
 void Directory::InsertWithSeq(std::string_view name, Inode* inode,
                               uint64_t seq) {
   by_name_.emplace(std::string(name), Entry{inode, seq});
-  by_seq_.emplace(seq, Listed{std::string(name), inode});
+  by_seq_.emplace(seq, Listed{std::string(name), inode, inode->id(), inode->filetype()});
   if (seq >= next_seq_) next_seq_ = seq + 1;
 }
 
 void Directory::Replace(std::string_view name, Inode* inode) {
   auto it = by_name_.find(AsAbsl(name));
   it->second.inode = inode;
-  by_seq_.find(it->second.seq)->second.inode = inode;
+  Listed& listed = by_seq_.find(it->second.seq)->second;
+  listed.inode = inode;
+  listed.ino = inode->id();
+  listed.type = inode->filetype();
 }
 
 Inode* Directory::Erase(std::string_view name) {
@@ -499,6 +502,9 @@ absl::Status Filesystem::Fsck() {
       }
       if (d.Find(e.name) != e.inode) {
         return fail("dir ", id, " entry '", e.name, "' indexes disagree");
+      }
+      if (e.ino != e.inode->id() || e.type != e.inode->filetype()) {
+        return fail("dir ", id, " entry '", e.name, "' caches a stale id or type");
       }
       auto child = inodes_.find(e.inode->id());
       if (child == inodes_.end() || child->second.get() != e.inode) {

@@ -73,6 +73,11 @@ class Directory {
   struct Listed {
     std::string name;
     Inode* inode;
+    // Copies of the inode's id and type (both fixed for its life), so that
+    // listing a directory does not touch every child inode (a cache miss
+    // per entry in a large directory).
+    InodeId ino;
+    Filetype type;
   };
 
   Inode* Find(std::string_view name) const {

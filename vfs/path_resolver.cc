@@ -1,5 +1,7 @@
 #include "vfs/path_resolver.h"
 
+#include <cstring>
+
 #include "absl/container/inlined_vector.h"
 #include "vfs/filesystem.h"
 
@@ -10,6 +12,14 @@ bool IsValidUtf8(std::string_view s) {
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
+    // ASCII fast path, eight bytes at a time: most paths are all ASCII.
+    while (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const unsigned char c = p[i];
     if (c < 0x80) { ++i; continue; }
     size_t len;
