@@ -7,6 +7,7 @@ namespace vfs {
 
 namespace {
 constexpr uint64_t kChunkMask = MemoryContents::kChunkSize - 1;
+static_assert(ChunkPool::kChunkBytes == MemoryContents::kChunkSize);
 }  // namespace
 
 MemoryContents::MemoryContents() : chunks_(ChunkMap()) {}
@@ -29,9 +30,11 @@ void MemoryContents::MakeWritable(Chunk& c, size_t need) {
   while (cap < need) cap *= 2;
   cap = std::min(cap, kChunkSize);
   // Uninitialised on purpose: only the prefix below `used` is ever read.
-  std::unique_ptr<uint8_t[]> data(new uint8_t[cap]);
+  // Full chunks come from (and go back to) the pool of warm buffers.
+  const bool full = cap == kChunkSize;
+  ChunkBuffer data(full ? ChunkPool::Take() : new uint8_t[cap], ChunkDeleter{full});
   if (c.used > 0) std::memcpy(data.get(), c.data->get(), c.used);
-  c.data = CowBox<std::unique_ptr<uint8_t[]>>(std::move(data));
+  c.data = CowBox<ChunkBuffer>(std::move(data));
   c.capacity = static_cast<uint32_t>(cap);
 }
 

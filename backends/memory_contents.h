@@ -5,7 +5,8 @@
 // a large file copies nothing; a chunk that is still growing doubles its
 // buffer up to 64 KiB, so tiny appends cost amortised O(1). Holes (chunks
 // never written, or bytes past a chunk's initialised prefix) read as zeros
-// without being allocated.
+// without being allocated. Full chunks are recycled through ChunkPool, so
+// writing a big file after another was freed does not fault in fresh pages.
 //
 // Clone() is copy-on-write at two levels: the clone shares the chunk map, and
 // the map's chunks share their buffers. The first change to a shared map
@@ -22,6 +23,7 @@
 #include <memory>
 
 #include "absl/container/btree_map.h"
+#include "backends/chunk_pool.h"
 #include "backends/cow_box.h"
 #include "vfs/file_contents.h"
 
@@ -58,7 +60,7 @@ class MemoryContents final : public FileContents {
 
  private:
   struct Chunk {
-    CowBox<std::unique_ptr<uint8_t[]>> data;  // shared by clones until written
+    CowBox<ChunkBuffer> data;  // shared by clones until written
     uint32_t capacity = 0;            // bytes allocated in `data`
     uint32_t used = 0;  // initialised prefix; bytes past it read as zero
   };

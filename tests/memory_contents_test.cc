@@ -349,3 +349,52 @@ TEST_CASE("MemoryContents matches a std::string model over 2000 random operation
 }
 
 }  // namespace vfs::testing
+
+namespace vfs::testing {
+
+TEST_CASE("Full chunks freed by one file are reused by the next, within the pool's limit",
+          "[memory_contents][chunk_pool]") {
+  constexpr size_t kChunk = MemoryContents::kChunkSize;
+  const size_t saved_limit = ChunkPool::limit();
+  ChunkPool::SetLimit(4 * kChunk);
+  const std::string data(8 * kChunk, 'p');
+  const auto bytes = absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(data.data()),
+                                         data.size());
+  {
+    MemoryContents a;
+    REQUIRE(a.Write(0, bytes).ok());
+    CHECK(ChunkPool::pooled_bytes() == 0);
+  }
+  // Eight full chunks were freed; the pool keeps four.
+  CHECK(ChunkPool::pooled_bytes() == 4 * kChunk);
+  {
+    MemoryContents b;
+    REQUIRE(b.Write(0, bytes.subspan(0, 3 * kChunk)).ok());
+    CHECK(ChunkPool::pooled_bytes() == kChunk);  // three taken back out
+    // A recycled chunk holds the previous file's bytes: a gap before a
+    // write into it must read as zeros, never as that data. (A write at
+    // 60,000 needs a full chunk, so it takes the last pooled one.)
+    REQUIRE(b.Write(3 * kChunk + 60000, bytes.subspan(0, 1)).ok());
+    CHECK(ChunkPool::pooled_bytes() == 0);
+    std::string out(11, '\x7f');
+    REQUIRE(b.Read(3 * kChunk + 59990,
+                   absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), 11)).ok());
+    CHECK(out == std::string(10, '\0') + "p");
+  }
+  // A small (growing) buffer never enters the pool.
+  ChunkPool::SetLimit(4 * kChunk);
+  {
+    MemoryContents c;
+    REQUIRE(c.Write(0, bytes.subspan(0, 100)).ok());
+  }
+  CHECK(ChunkPool::pooled_bytes() == 0);
+  ChunkPool::SetLimit(0);  // off: nothing is kept
+  {
+    MemoryContents d;
+    REQUIRE(d.Write(0, bytes).ok());
+  }
+  CHECK(ChunkPool::pooled_bytes() == 0);
+  ChunkPool::SetLimit(saved_limit);
+}
+
+}  // namespace vfs::testing
