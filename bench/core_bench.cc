@@ -142,7 +142,7 @@ void BM_ReaddirFull(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_ReaddirFull)->RangeMultiplier(8)->Range(8, 1 << 18)
+BENCHMARK(BM_ReaddirFull)->RangeMultiplier(8)->Range(8, 1 << 20)
     ->Unit(benchmark::kMicrosecond)->Complexity(benchmark::oN);
 
 // Lookup (path_filestat_get) in a directory of n entries: O(1) (hashed).
@@ -157,7 +157,7 @@ void BM_LookupByWidth(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(BM_LookupByWidth)->RangeMultiplier(8)->Range(8, 1 << 18)
+BENCHMARK(BM_LookupByWidth)->RangeMultiplier(8)->Range(8, 1 << 20)
     ->Complexity(benchmark::o1);
 
 }  // namespace
