@@ -220,17 +220,7 @@ class Ours {
     return {};
   }
   Err CreateWrite(const std::string& path, const uint8_t* data, size_t n) {
-    Result<fd_t> fd = ctx_->path_open(root_, kFollow, path,
-                                      oflags::kCreat | oflags::kTrunc,
-                                      kWriteOnlyRights, Rights(), Fdflags());
-    if (!fd.ok()) return Wasi("path_open(creat)", path, fd.error());
-    absl::Span<const uint8_t> iov[] = {absl::MakeConstSpan(data, n)};
-    Result<size_t> w = ctx_->fd_write(*fd, iov);
-    if (!w.ok()) return Wasi("fd_write", path, w.error());
-    if (*w != n) return "fd_write " + path + ": short write";
-    Errno e = ctx_->fd_close(*fd);
-    if (e != Errno::kSuccess) return Wasi("fd_close", path, e);
-    return {};
+    return CreateWriteBlocks(path, data, n, 1);
   }
   // Opens `path` for writing, `count` writes of `n` bytes, close.
   Err CreateWriteBlocks(const std::string& path, const uint8_t* data, size_t n,
@@ -251,16 +241,7 @@ class Ours {
   }
   // Opens `path` read-only, one read of `n` bytes into `buf`, close.
   Err ReadFile(const std::string& path, uint8_t* buf, size_t n) {
-    Result<fd_t> fd = ctx_->path_open(root_, kFollow, path, Oflags(),
-                                      kReadOnlyRights, Rights(), Fdflags());
-    if (!fd.ok()) return Wasi("path_open(read)", path, fd.error());
-    absl::Span<uint8_t> iov[] = {absl::MakeSpan(buf, n)};
-    Result<size_t> r = ctx_->fd_read(*fd, iov);
-    if (!r.ok()) return Wasi("fd_read", path, r.error());
-    if (*r != n) return "fd_read " + path + ": short read";
-    Errno e = ctx_->fd_close(*fd);
-    if (e != Errno::kSuccess) return Wasi("fd_close", path, e);
-    return {};
+    return ReadBlocks(path, buf, n, 1);
   }
   Err ReadBlocks(const std::string& path, uint8_t* buf, size_t n, int count) {
     Result<fd_t> fd = ctx_->path_open(root_, kFollow, path, Oflags(),
@@ -425,16 +406,7 @@ class ShmDir {
     return {};
   }
   Err CreateWrite(const std::string& path, const uint8_t* data, size_t n) {
-    int fd = ::openat(fd_, path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
-    if (fd < 0) return Errnum("openat(creat)", path);
-    ssize_t w = ::write(fd, data, n);
-    if (w != static_cast<ssize_t>(n)) {
-      Err e = w < 0 ? Errnum("write", path) : "write " + path + ": short write";
-      ::close(fd);
-      return e;
-    }
-    if (::close(fd) != 0) return Errnum("close", path);
-    return {};
+    return CreateWriteBlocks(path, data, n, 1);
   }
   Err CreateWriteBlocks(const std::string& path, const uint8_t* data, size_t n,
                         int count) {
@@ -452,16 +424,7 @@ class ShmDir {
     return {};
   }
   Err ReadFile(const std::string& path, uint8_t* buf, size_t n) {
-    int fd = ::openat(fd_, path.c_str(), O_RDONLY);
-    if (fd < 0) return Errnum("openat(read)", path);
-    ssize_t r = ::read(fd, buf, n);
-    if (r != static_cast<ssize_t>(n)) {
-      Err e = r < 0 ? Errnum("read", path) : "read " + path + ": short read";
-      ::close(fd);
-      return e;
-    }
-    if (::close(fd) != 0) return Errnum("close", path);
-    return {};
+    return ReadBlocks(path, buf, n, 1);
   }
   Err ReadBlocks(const std::string& path, uint8_t* buf, size_t n, int count) {
     int fd = ::openat(fd_, path.c_str(), O_RDONLY);
