@@ -23,8 +23,29 @@ class StateAccess {
                                          const ContextOptions& context_options);
   static absl::Status Swap(LiveState& built, Filesystem& target,
                            absl::Span<Context* const> contexts);
+  static absl::StatusOr<LiveState> Clone(Filesystem& fs,
+                                         absl::Span<Context* const> contexts,
+                                         const ContextOptions& context_options);
 
  private:
+  // Ids of the inodes a descriptor of `contexts` holds. An unlinked inode is
+  // kept only if one of these holds it (Kept).
+  static absl::flat_hash_set<InodeId> Held(absl::Span<Context* const> contexts)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;  // caller holds the contexts' fs lock
+  static bool Kept(const Inode& inode, const absl::flat_hash_set<InodeId>& held) {
+    return inode.links > 0 || inode.kind() == InodeKind::kRoot ||
+           held.contains(inode.id());
+  }
+  // A new Filesystem with no inodes, and its empty Contexts.
+  static LiveState NewEmpty(FilesystemOptions fs_options, size_t contexts,
+                            const ContextOptions& context_options);
+  // Adds a descriptor naming `inode` to `context` (of `fs`, locked), with
+  // the open counts it carries.
+  static void AddDescriptor(Filesystem& fs, Context& context, fd_t fd,
+                            Inode* inode, const OpenFile& fields)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  // Sets fs.root_ and Root's parent once every inode is in place.
+  static absl::Status FinishRoot(Filesystem& fs) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   static absl::Status CheckContexts(Filesystem& fs,
                                     absl::Span<Context* const> contexts);
 };
@@ -56,8 +77,8 @@ absl::Status StateAccess::Capture(
   if (const auto* d = dynamic_cast<const DeterministicClock*>(fs.clock_.get())) {
     image.clock = {true, d->peek(), d->step()};
   }
-  // Descriptor tables first: they decide which unlinked inodes are kept.
-  absl::flat_hash_set<InodeId> held;
+  // The descriptors decide which unlinked inodes are kept.
+  const absl::flat_hash_set<InodeId> held = Held(contexts);
   image.contexts.resize(contexts.size());
   for (size_t i = 0; i < contexts.size(); ++i) {
     Context& c = *contexts[i];
@@ -72,7 +93,6 @@ absl::Status StateAccess::Capture(
       const OpenFile& f = *c.fds_.at(fd);
       out.push_back({fd, f.inode->id(), f.base, f.inheriting, f.flags, f.offset,
                      f.is_preopen, f.preopen_name, f.stream_writer});
-      held.insert(f.inode->id());
     }
   }
   // In table order: the encoder puts records in id order, and a fork needs
@@ -80,13 +100,7 @@ absl::Status StateAccess::Capture(
   std::vector<const Inode*> inodes;
   inodes.reserve(fs.inodes_.size());
   for (const auto& [id, inode] : fs.inodes_) {
-    // An unlinked inode held only by descriptors outside `contexts` is
-    // closed as far as the image is concerned.
-    if (inode->links == 0 && inode->kind() != InodeKind::kRoot &&
-        !held.contains(id)) {
-      continue;
-    }
-    inodes.push_back(inode.get());
+    if (Kept(*inode, held)) inodes.push_back(inode.get());
   }
   image.inodes.resize(inodes.size());
   for (size_t i = 0; i < inodes.size(); ++i) {
@@ -133,9 +147,9 @@ absl::StatusOr<LiveState> StateAccess::Build(StateImage& image,
     fs_options.clock =
         std::make_shared<DeterministicClock>(image.clock.next, image.clock.step);
   }
-  LiveState state;  // declared before the lock: destroying it takes the lock
-  state.fs = std::shared_ptr<Filesystem>(
-      new Filesystem(std::move(fs_options), Filesystem::EmptyTag{}));
+  // Declared before the lock: destroying it takes the lock.
+  LiveState state =
+      NewEmpty(std::move(fs_options), image.contexts.size(), context_options);
   Filesystem& fs = *state.fs;
   auto broken = [](InodeId id) {
     return absl::InternalError(absl::StrCat("image names missing inode ", id));
@@ -190,32 +204,137 @@ absl::StatusOr<LiveState> StateAccess::Build(StateImage& image,
     }
     dir->dir->set_next_seq(r.next_seq);
   }
-  auto root = fs.inodes_.find(Filesystem::kRootId);
-  if (root == fs.inodes_.end()) return broken(Filesystem::kRootId);
-  fs.root_ = root->second.get();
-  fs.root_->dir->parent = fs.root_;
+  if (absl::Status st = FinishRoot(fs); !st.ok()) return st;
   fs.next_id_ = image.next_id;
-  for (const ContextRecord& cr : image.contexts) {
-    auto context = std::make_unique<Context>(state.fs, context_options);
-    context->fs_->mu_.AssertHeld();  // our fs: locked above
-    for (const FdRecord& fr : cr.fds) {
+  for (size_t i = 0; i < image.contexts.size(); ++i) {
+    for (const FdRecord& fr : image.contexts[i].fds) {
       auto it = fs.inodes_.find(fr.inode);
       if (it == fs.inodes_.end()) return broken(fr.inode);
-      auto file = std::make_unique<OpenFile>();
-      file->inode = it->second.get();
-      file->base = fr.base;
-      file->inheriting = fr.inheriting;
-      file->flags = fr.flags;
-      file->offset = fr.offset;
-      file->is_preopen = fr.is_preopen;
-      file->preopen_name = fr.preopen_name;
-      file->stream_writer = fr.stream_writer;
-      file->inode->open_refs++;
-      if (fr.stream_writer) file->inode->stream->open_writers++;
-      fs.open_files_.insert(file.get());
-      context->fds_.emplace(fr.fd, std::move(file));
+      OpenFile fields;
+      fields.base = fr.base;
+      fields.inheriting = fr.inheriting;
+      fields.flags = fr.flags;
+      fields.offset = fr.offset;
+      fields.is_preopen = fr.is_preopen;
+      fields.preopen_name = fr.preopen_name;
+      fields.stream_writer = fr.stream_writer;
+      AddDescriptor(fs, *state.contexts[i], fr.fd, it->second.get(), fields);
     }
-    state.contexts.push_back(std::move(context));
+  }
+  return state;
+}
+
+absl::flat_hash_set<InodeId> StateAccess::Held(absl::Span<Context* const> contexts) {
+  absl::flat_hash_set<InodeId> held;
+  for (const Context* c : contexts) {
+    for (const auto& [fd, file] : c->fds_) held.insert(file->inode->id());
+  }
+  return held;
+}
+
+LiveState StateAccess::NewEmpty(FilesystemOptions fs_options, size_t contexts,
+                                const ContextOptions& context_options) {
+  LiveState state;
+  state.fs = std::shared_ptr<Filesystem>(
+      new Filesystem(std::move(fs_options), Filesystem::EmptyTag{}));
+  for (size_t i = 0; i < contexts; ++i) {
+    state.contexts.push_back(std::make_unique<Context>(state.fs, context_options));
+  }
+  return state;
+}
+
+void StateAccess::AddDescriptor(Filesystem& fs, Context& context, fd_t fd,
+                                Inode* inode, const OpenFile& fields) {
+  auto file = std::make_unique<OpenFile>(fields);
+  file->inode = inode;
+  inode->open_refs++;
+  if (file->stream_writer) inode->stream->open_writers++;
+  fs.open_files_.insert(file.get());
+  context.fds_.emplace(fd, std::move(file));
+}
+
+absl::Status StateAccess::FinishRoot(Filesystem& fs) {
+  auto root = fs.inodes_.find(Filesystem::kRootId);
+  if (root == fs.inodes_.end()) {
+    return absl::InternalError("the state has no root inode");
+  }
+  fs.root_ = root->second.get();
+  fs.root_->dir->parent = fs.root_;
+  return absl::OkStatus();
+}
+
+// Fork without the intermediate records: every kept inode is copied
+// straight from the live graph (file contents by their own Clone, which
+// shares bytes copy-on-write), then each directory's listing is rebuilt with
+// its sequence numbers, then the descriptor tables. About half the cost of
+// capture + build, which copy every name twice more.
+absl::StatusOr<LiveState> StateAccess::Clone(Filesystem& src,
+                                             absl::Span<Context* const> contexts,
+                                             const ContextOptions& context_options) {
+  if (absl::Status s = CheckContexts(src, contexts); !s.ok()) return s;
+  MutexLock lock_src(&src.mu_);
+  FilesystemOptions fs_options = src.options_;
+  if (const auto* d = dynamic_cast<const DeterministicClock*>(src.clock_.get())) {
+    fs_options.clock = std::make_shared<DeterministicClock>(d->peek(), d->step());
+  } else {
+    fs_options.clock = src.clock_;  // the host's clock, shared
+  }
+  LiveState state = NewEmpty(std::move(fs_options), contexts.size(), context_options);
+  Filesystem& fs = *state.fs;
+  MutexLock lock(&fs.mu_);  // private to us: no lock order issue
+  for (Context* c : contexts) c->fs_->mu_.AssertHeld();  // src.mu_
+  const absl::flat_hash_set<InodeId> held = Held(contexts);
+  fs.inodes_.reserve(src.inodes_.size());
+  std::vector<std::pair<const Directory*, Inode*>> dirs;  // (source, copy)
+  for (const auto& [id, from] : src.inodes_) {
+    if (!Kept(*from, held)) continue;
+    auto inode = std::make_unique<Inode>(id, from->kind());
+    inode->links = from->links;
+    inode->atim = from->atim;
+    inode->mtim = from->mtim;
+    inode->ctim = from->ctim;
+    switch (from->kind()) {
+      case InodeKind::kRoot:
+      case InodeKind::kDirectory:
+        inode->dir = std::make_unique<Directory>();
+        inode->dir->removed = from->dir->removed;
+        dirs.emplace_back(from->dir.get(), inode.get());
+        break;
+      case InodeKind::kFile:
+        inode->contents = from->contents->Clone();
+        break;
+      case InodeKind::kSymlink:
+        inode->target = from->target;
+        break;
+      case InodeKind::kBuffer:
+        inode->stream = std::make_unique<Stream>(from->stream->capacity());
+        inode->stream->Feed(from->stream->unread());
+        inode->stream->set_host_input_open(from->stream->host_input_open() ||
+                                           from->stream->has_source());
+        break;
+    }
+    fs.inodes_.emplace(id, std::move(inode));
+  }
+  for (const auto& [from, self] : dirs) {
+    Directory& dir = *self->dir;
+    dir.Reserve(from->size());
+    for (const auto& [seq, e] : from->listing()) {
+      Inode* child = fs.inodes_.find(e.ino)->second.get();  // linked: kept
+      dir.InsertWithSeq(e.name, child, seq);
+      if (child->is_dir()) {
+        child->dir->parent = self;
+        dir.subdirs++;
+      }
+    }
+    dir.set_next_seq(from->next_seq());
+  }
+  if (absl::Status st = FinishRoot(fs); !st.ok()) return st;
+  fs.next_id_ = src.next_id_;
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    for (const auto& [fd, file] : contexts[i]->fds_) {
+      AddDescriptor(fs, *state.contexts[i], fd,
+                    fs.inodes_.find(file->inode->id())->second.get(), *file);
+    }
   }
   return state;
 }
@@ -258,6 +377,12 @@ absl::Status StateAccess::Swap(LiveState& built, Filesystem& target,
 absl::Status WithCapturedState(Filesystem& fs, absl::Span<Context* const> contexts,
                                const std::function<absl::Status(StateImage&)>& fn) {
   return StateAccess::Capture(fs, contexts, fn);
+}
+
+absl::StatusOr<LiveState> CloneState(Filesystem& fs,
+                                     absl::Span<Context* const> contexts,
+                                     const ContextOptions& context_options) {
+  return StateAccess::Clone(fs, contexts, context_options);
 }
 
 absl::StatusOr<LiveState> BuildState(StateImage& image,

@@ -6,9 +6,10 @@
 //   - build a new live Filesystem and Contexts from it, aside from any
 //     existing one, and optionally swap that into an existing target.
 //
-// Snapshots (serialize/snapshot.h) encode and decode a StateImage; fork
-// (serialize/fork.h) captures and builds without encoding. One builder serves
-// both, so a forked and a restored filesystem are made the same way.
+// Snapshots (serialize/snapshot.h) encode and decode a StateImage. Fork
+// (serialize/fork.h) copies the live graph directly (CloneState), keeping
+// the same things; tests/fork_test.cc checks that a fork's snapshot equals
+// its source's byte for byte.
 //
 // What is captured: every inode reachable from Root or held open by a
 // descriptor of the given Contexts, with its id, kind, link count, times and
@@ -118,6 +119,14 @@ absl::Status ValidateImage(const StateImage& image,
 // continues in the new Filesystem; otherwise it uses fs_options.clock.
 absl::StatusOr<LiveState> BuildState(StateImage& image,
                                      FilesystemOptions fs_options,
+                                     const ContextOptions& context_options);
+
+// Fork's builder: a new Filesystem and Contexts copied straight from the
+// live `fs` and `contexts` (each over `fs`), holding exactly what
+// WithCapturedState + BuildState would, without the intermediate records.
+// File contents are copied with FileContents::Clone.
+absl::StatusOr<LiveState> CloneState(Filesystem& fs,
+                                     absl::Span<Context* const> contexts,
                                      const ContextOptions& context_options);
 
 // Replaces the state of `target` and of `contexts` (over `target`, one per

@@ -40,8 +40,16 @@ void Directory::Insert(std::string_view name, Inode* inode) {
 
 void Directory::InsertWithSeq(std::string_view name, Inode* inode,
                               uint64_t seq) {
-  by_name_.emplace(std::string(name), Entry{inode, seq});
-  by_seq_.emplace(seq, Listed{std::string(name), inode, inode->id(), inode->filetype()});
+  by_name_.try_emplace(AsAbsl(name), Entry{inode, seq});
+  // New entries take the highest sequence number so far (creation, and
+  // restore and fork, which insert in listing order): the end hint makes
+  // that insert O(1).
+  Listed listed{std::string(name), inode, inode->id(), inode->filetype()};
+  if (seq >= next_seq_) {
+    by_seq_.emplace_hint(by_seq_.end(), seq, std::move(listed));
+  } else {
+    by_seq_.emplace(seq, std::move(listed));
+  }
   if (seq >= next_seq_) next_seq_ = seq + 1;
 }
 
