@@ -10,16 +10,30 @@ constexpr uint64_t kChunkMask = MemoryContents::kChunkSize - 1;
 static_assert(ChunkPool::kChunkBytes == MemoryContents::kChunkSize);
 }  // namespace
 
-MemoryContents::MemoryContents() : chunks_(ChunkMap()) {}
+MemoryContents::MemoryContents() = default;
 
 MemoryContents::MemoryContents(absl::Span<const uint8_t> bytes)
     : MemoryContents() {
   (void)Write(0, bytes);
 }
 
-MemoryContents::ChunkMap& MemoryContents::MutableMap() {
-  if (!chunks_.unique()) chunks_ = CowBox<ChunkMap>(*chunks_);
-  return chunks_.mutable_value();
+const MemoryContents::Chunk* MemoryContents::FindChunk(uint64_t idx) const {
+  if (small()) return idx == 0 && head_.used > 0 ? &head_ : nullptr;
+  auto it = chunks_->find(idx);
+  return it == chunks_->end() ? nullptr : &it->second;
+}
+
+MemoryContents::Chunk& MemoryContents::ChunkForWrite(uint64_t idx) {
+  if (small()) {
+    if (idx == 0) return head_;
+    ChunkMap map;
+    if (head_.data) map.emplace(0, std::move(head_));
+    head_ = Chunk{};
+    chunks_ = CowBox<ChunkMap>(std::move(map));
+  } else if (!chunks_.unique()) {
+    chunks_ = CowBox<ChunkMap>(*chunks_);  // copies chunk pointers, not bytes
+  }
+  return chunks_.mutable_value()[idx];
 }
 
 void MemoryContents::MakeWritable(Chunk& c, size_t need) {
@@ -44,19 +58,16 @@ Result<size_t> MemoryContents::Read(filesize_t offset,
   const size_t n = static_cast<size_t>(
       std::min<filesize_t>(out.size(), size_ - offset));
   size_t done = 0;
-  const ChunkMap& chunks = *chunks_;
-  auto it = chunks.lower_bound(offset >> kChunkShift);
   while (done < n) {
     const filesize_t pos = offset + done;
-    const uint64_t idx = pos >> kChunkShift;
     const size_t within = static_cast<size_t>(pos & kChunkMask);
     const size_t take = std::min(n - done, kChunkSize - within);
     uint8_t* dst = out.data() + done;
-    while (it != chunks.end() && it->first < idx) ++it;
+    const Chunk* c = FindChunk(pos >> kChunkShift);
     size_t copied = 0;
-    if (it != chunks.end() && it->first == idx && within < it->second.used) {
-      copied = std::min<size_t>(take, it->second.used - within);
-      std::memcpy(dst, it->second.data->get() + within, copied);
+    if (c != nullptr && within < c->used) {
+      copied = std::min<size_t>(take, c->used - within);
+      std::memcpy(dst, c->data->get() + within, copied);
     }
     if (copied < take) std::memset(dst + copied, 0, take - copied);
     done += take;
@@ -69,18 +80,11 @@ Result<size_t> MemoryContents::Write(filesize_t offset,
   if (data.empty()) return size_t{0};
   if (offset > UINT64_MAX - data.size()) return Errno::kFbig;
   size_t done = 0;
-  ChunkMap& chunks = MutableMap();
-  auto it = chunks.lower_bound(offset >> kChunkShift);
   while (done < data.size()) {
     const filesize_t pos = offset + done;
-    const uint64_t idx = pos >> kChunkShift;
     const size_t within = static_cast<size_t>(pos & kChunkMask);
     const size_t take = std::min(data.size() - done, kChunkSize - within);
-    while (it != chunks.end() && it->first < idx) ++it;
-    if (it == chunks.end() || it->first != idx) {
-      it = chunks.emplace_hint(it, idx, Chunk{});
-    }
-    Chunk& c = it->second;
+    Chunk& c = ChunkForWrite(pos >> kChunkShift);
     MakeWritable(c, within + take);
     // A gap between the initialised prefix and `within` must read as zero.
     uint8_t* bytes = c.data.mutable_value().get();
@@ -95,16 +99,26 @@ Result<size_t> MemoryContents::Write(filesize_t offset,
 
 Errno MemoryContents::Resize(filesize_t size) {
   if (size < size_) {
-    ChunkMap& chunks = MutableMap();
     const uint64_t first_gone = (size + kChunkMask) >> kChunkShift;
-    chunks.erase(chunks.lower_bound(first_gone), chunks.end());
     const size_t within = static_cast<size_t>(size & kChunkMask);
-    if (within != 0) {
-      auto it = chunks.find(size >> kChunkShift);
-      // Bytes past `used` read as zero, so cutting `used` discards the tail.
-      // `used` lives in the map, not the buffer, so a shared buffer is fine.
-      if (it != chunks.end() && it->second.used > within) {
-        it->second.used = static_cast<uint32_t>(within);
+    // Bytes past `used` read as zero, so cutting `used` discards the tail.
+    // `used` lives in the Chunk, not the buffer, so a shared buffer is fine.
+    auto cut = [within](Chunk& c) {
+      if (c.used > within) c.used = static_cast<uint32_t>(within);
+    };
+    if (small()) {
+      if (first_gone == 0) {
+        head_ = Chunk{};
+      } else if (within != 0) {
+        cut(head_);
+      }
+    } else {
+      if (!chunks_.unique()) chunks_ = CowBox<ChunkMap>(*chunks_);
+      ChunkMap& chunks = chunks_.mutable_value();
+      chunks.erase(chunks.lower_bound(first_gone), chunks.end());
+      if (within != 0) {
+        auto it = chunks.find(size >> kChunkShift);
+        if (it != chunks.end()) cut(it->second);
       }
     }
   }
@@ -119,32 +133,39 @@ Errno MemoryContents::Allocate(filesize_t offset, filesize_t len) {
 }
 
 std::unique_ptr<FileContents> MemoryContents::Clone() const {
-  return std::unique_ptr<FileContents>(new MemoryContents(chunks_, size_));
+  return std::unique_ptr<FileContents>(new MemoryContents(head_, chunks_, size_));
 }
 
 void MemoryContents::ForEachExtent(
     const std::function<void(filesize_t, absl::Span<const uint8_t>)>& fn) const {
-  for (const auto& [idx, c] : *chunks_) {
-    if (c.used == 0) continue;
+  auto visit = [&](uint64_t idx, const Chunk& c) {
     const filesize_t off = idx << kChunkShift;
-    if (off >= size_) break;
+    if (c.used == 0 || off >= size_) return;
     const size_t len = static_cast<size_t>(std::min<filesize_t>(c.used, size_ - off));
     fn(off, absl::MakeConstSpan(c.data->get(), len));
+  };
+  if (small()) {
+    visit(0, head_);
+    return;
   }
+  for (const auto& [idx, c] : *chunks_) visit(idx, c);
 }
 
 size_t MemoryContents::allocated_bytes() const {
+  if (small()) return head_.capacity;
   size_t total = 0;
   for (const auto& [idx, c] : *chunks_) total += c.capacity;
   return total;
 }
 
 size_t MemoryContents::unshared_bytes() const {
+  auto own = [](const Chunk& c) -> size_t {
+    return c.data && c.data.unique() ? c.capacity : 0;
+  };
+  if (small()) return own(head_);
   if (!chunks_.unique()) return 0;
   size_t total = 0;
-  for (const auto& [idx, c] : *chunks_) {
-    if (c.data && c.data.unique()) total += c.capacity;
-  }
+  for (const auto& [idx, c] : *chunks_) total += own(c);
   return total;
 }
 

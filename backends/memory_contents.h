@@ -1,6 +1,7 @@
 // MemoryContents: the default FileContents, bytes held in host memory.
 //
-// Storage is a sparse, ordered map of 64 KiB chunks. A write touches only the
+// Storage is a sparse, ordered map of 64 KiB chunks (a file with only its
+// first chunk keeps it inline, without the map). A write touches only the
 // chunks it covers, so appending never copies the file and a small write into
 // a large file copies nothing; a chunk that is still growing doubles its
 // buffer up to 64 KiB, so tiny appends cost amortised O(1). Holes (chunks
@@ -66,16 +67,26 @@ class MemoryContents final : public FileContents {
   };
   using ChunkMap = absl::btree_map<uint64_t, Chunk>;  // chunk index -> chunk
 
-  // A clone: shares `chunks` (no empty map is allocated first).
-  MemoryContents(CowBox<ChunkMap> chunks, filesize_t size)
-      : chunks_(std::move(chunks)), size_(size) {}
+  // A clone: shares the map and the head chunk's buffer.
+  MemoryContents(const Chunk& head, CowBox<ChunkMap> chunks, filesize_t size)
+      : head_(head), chunks_(std::move(chunks)), size_(size) {}
 
-  // The map, copied first if a clone shares it.
-  ChunkMap& MutableMap();
+  bool small() const { return !chunks_; }
+  // The chunk with index `idx`, or nullptr if none is stored.
+  const Chunk* FindChunk(uint64_t idx) const;
+  // The chunk with index `idx` for writing, created if absent; a shared map
+  // is copied first, and a small file moves to the map when `idx` is not 0.
+  Chunk& ChunkForWrite(uint64_t idx);
   // Makes `c` writable by this file alone and able to hold `need` bytes,
   // keeping its initialised prefix.
   static void MakeWritable(Chunk& c, size_t need);
 
+  // Most files are small, so chunk 0 of a file that has no other chunk is
+  // kept here and the map is not allocated at all: creating, writing and
+  // deleting a small file costs two allocations fewer. `chunks_` is null
+  // while the file is small; once set it holds every chunk and head_ is
+  // empty.
+  Chunk head_;
   CowBox<ChunkMap> chunks_;
   filesize_t size_ = 0;
 };
