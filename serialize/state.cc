@@ -286,7 +286,22 @@ absl::StatusOr<LiveState> StateAccess::Clone(Filesystem& src,
   const absl::flat_hash_set<InodeId> held = Held(contexts);
   fs.inodes_.reserve(src.inodes_.size());
   std::vector<std::pair<const Directory*, Inode*>> dirs;  // (source, copy)
-  for (const auto& [id, from] : src.inodes_) {
+  // The walk is bound by memory latency: each source inode, and its
+  // contents object, is a cache miss (they lie next to their file's bytes).
+  // Prefetching a few inodes ahead, and their contents a little less far
+  // ahead, overlaps those misses.
+  std::vector<const Inode*> order;
+  order.reserve(src.inodes_.size());
+  for (const auto& [id, from] : src.inodes_) order.push_back(from.get());
+  constexpr size_t kInodeAhead = 16, kContentsAhead = 8;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i + kInodeAhead < order.size()) __builtin_prefetch(order[i + kInodeAhead]);
+    if (i + kContentsAhead < order.size()) {
+      const Inode* ahead = order[i + kContentsAhead];
+      if (ahead->contents) __builtin_prefetch(ahead->contents.get());
+    }
+    const Inode* from = order[i];
+    const InodeId id = from->id();
     if (!Kept(*from, held)) continue;
     auto inode = std::make_unique<Inode>(id, from->kind());
     inode->links = from->links;
@@ -318,10 +333,18 @@ absl::StatusOr<LiveState> StateAccess::Clone(Filesystem& src,
   for (const auto& [from, self] : dirs) {
     Directory& dir = *self->dir;
     dir.Reserve(from->size());
-    for (const auto& [seq, e] : from->listing()) {
+    // Each child's lookup is prefetched a few entries ahead, and its inode
+    // is touched only if it is a directory (the listing knows the type).
+    const auto& listing = from->listing();
+    auto ahead = listing.begin();
+    for (int k = 0; k < 8 && ahead != listing.end(); ++k, ++ahead) {
+      fs.inodes_.prefetch(ahead->second.ino);
+    }
+    for (const auto& [seq, e] : listing) {
+      if (ahead != listing.end()) fs.inodes_.prefetch((ahead++)->second.ino);
       Inode* child = fs.inodes_.find(e.ino)->second.get();  // linked: kept
       dir.InsertWithSeq(e.name, child, seq);
-      if (child->is_dir()) {
+      if (e.type == Filetype::kDirectory) {
         child->dir->parent = self;
         dir.subdirs++;
       }
