@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "backends/forwarding_contents.h"
 #include "backends/memory_contents.h"
 #include "cereal/details/helpers.hpp"
 #include "xxhash.h"
@@ -97,6 +98,9 @@ absl::Status EncodeInode(const InodeRecord& r, const BackendRegistry& registry,
       const FileContents* c =
           r.owned_contents != nullptr ? r.owned_contents.get() : r.contents;
       if (c == nullptr) return absl::InternalError(absl::StrCat("file ", r.id, " has no contents"));
+      // Decorators (fault injection, tracing) are host configuration: the
+      // payload is the decorated backend's.
+      c = &ForwardingContents::Innermost(*c);
       const std::string_view name = c->backend_name();
       const BackendCodec* codec = registry.Find(name);
       if (codec == nullptr) {
