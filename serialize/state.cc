@@ -44,7 +44,10 @@ class StateAccess {
   static void AddDescriptor(Filesystem& fs, Context& context, fd_t fd,
                             Inode* inode, const OpenFile& fields)
       ABSL_NO_THREAD_SAFETY_ANALYSIS;
-  // Sets fs.root_ and Root's parent once every inode is in place.
+  // Sets fs.root_ and Root's parent once every inode is in place, and
+  // charges every inode to the filesystem's usage (a built state carries no
+  // subtree quotas). ResourceExhausted if the state exceeds the
+  // filesystem's limits.
   static absl::Status FinishRoot(Filesystem& fs) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   static absl::Status CheckContexts(Filesystem& fs,
                                     absl::Span<Context* const> contexts);
@@ -260,6 +263,23 @@ absl::Status StateAccess::FinishRoot(Filesystem& fs) {
   }
   fs.root_ = root->second.get();
   fs.root_->dir->parent = fs.root_;
+  QuotaUsage usage;
+  for (auto& [id, inode] : fs.inodes_) {
+    if (inode->kind() == InodeKind::kBuffer) continue;
+    if (inode->kind() == InodeKind::kFile) {
+      inode->charged_bytes = inode->contents->Size();
+      usage.bytes += inode->charged_bytes;
+    }
+    usage.inodes += 1;
+  }
+  fs.usage_ = usage;
+  const QuotaLimits& limits = fs.options_.limits;
+  if (usage.bytes > limits.max_bytes || usage.inodes > limits.max_inodes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the state holds ", usage.bytes, " bytes in ", usage.inodes,
+        " inodes, over the filesystem's limits of ", limits.max_bytes,
+        " bytes and ", limits.max_inodes, " inodes"));
+  }
   return absl::OkStatus();
 }
 
@@ -385,6 +405,10 @@ absl::Status StateAccess::Swap(LiveState& built, Filesystem& target,
   std::swap(target.inodes_, built.fs->inodes_);
   std::swap(target.open_files_, built.fs->open_files_);
   std::swap(target.next_id_, built.fs->next_id_);
+  std::swap(target.usage_, built.fs->usage_);
+  // The target's subtree quotas name inodes of its old state: they go with
+  // it (quotas are host configuration, set again after a restore).
+  std::swap(target.quotas_, built.fs->quotas_);
   std::swap(target.root_, built.fs->root_);
   std::swap(target.clock_, built.fs->clock_);
   for (size_t i = 0; i < contexts.size(); ++i) {

@@ -363,13 +363,15 @@ Result<size_t> Context::WriteAt(OpenFile* f, ConstIoVecs iovs,
   if (offset > max || want > max - offset) return Errno::kFbig;
   FileContents& c = *f->inode->contents;
   if (!c.capabilities().writable) return Errno::kPerm;  // as Resize, Allocate
-  VFS_ASSIGN_OR_RETURN(
-      size_t total,
+  VFS_RETURN_IF_ERROR(fs_->CheckGrowth(f->inode, offset + want));
+  Result<size_t> total =
       TransferIovecs(iovs, [&](size_t done, absl::Span<const uint8_t> iov) {
         return c.Write(offset + done, iov);
-      }));
-  if (total > 0) f->inode->mtim = f->inode->ctim = fs_->Now();
-  return total;
+      });
+  fs_->Recharge(f->inode);  // also after a failure part-way through the iovecs
+  if (!total.ok()) return total.error();
+  if (*total > 0) f->inode->mtim = f->inode->ctim = fs_->Now();
+  return *total;
 }
 
 Errno Context::SetTimes(Inode* inode, timestamp_t atim, timestamp_t mtim,
@@ -387,7 +389,9 @@ Errno Context::Resize(Inode* inode, filesize_t size) {
   if (size > fs_->options().max_file_size) return Errno::kFbig;
   FileContents& c = *inode->contents;
   if (!c.capabilities().writable) return Errno::kPerm;
+  VFS_RETURN_IF_ERROR(fs_->CheckGrowth(inode, size));
   VFS_RETURN_IF_ERROR(c.Resize(size));
+  fs_->Recharge(inode);
   inode->mtim = inode->ctim = fs_->Now();
   return Errno::kSuccess;
 }
@@ -453,7 +457,7 @@ Result<fd_t> Context::path_open(fd_t fd, Lookupflags dirflags,
     if (!oflags.Any(oflags::kCreat)) return Errno::kNoent;
     if (r.trailing_slash) return Errno::kIsdir;  // Linux: O_CREAT on "x/"
     if (r.parent->dir->removed) return Errno::kNoent;
-    target = fs_->CreateChild(r.parent, r.name, InodeKind::kFile);
+    VFS_ASSIGN_OR_RETURN(target, fs_->CreateChild(r.parent, r.name, InodeKind::kFile));
   } else {
     if (exclusive) return Errno::kExist;
     if (target->kind() == InodeKind::kSymlink) {
@@ -622,7 +626,9 @@ Errno Context::fd_allocate(fd_t fd, filesize_t offset, filesize_t len) {
   FileContents& c = *inode->contents;
   if (offset + len <= c.Size()) return Errno::kSuccess;
   if (!c.capabilities().writable) return Errno::kPerm;
+  VFS_RETURN_IF_ERROR(fs_->CheckGrowth(inode, offset + len));
   VFS_RETURN_IF_ERROR(c.Allocate(offset, len));
+  fs_->Recharge(inode);
   inode->mtim = inode->ctim = fs_->Now();
   return Errno::kSuccess;
 }
@@ -775,7 +781,7 @@ Errno Context::path_create_directory(fd_t fd, std::string_view path) {
   VFS_ASSIGN_OR_RETURN(Resolution r, ResolveAt(dir, path, FollowFinal::kEntry));
   if (r.dot_final || r.inode != nullptr) return Errno::kExist;
   if (r.parent->dir->removed) return Errno::kNoent;
-  fs_->CreateChild(r.parent, r.name, InodeKind::kDirectory);
+  VFS_RETURN_IF_ERROR(fs_->CreateChild(r.parent, r.name, InodeKind::kDirectory).error());
   return Errno::kSuccess;
 }
 
@@ -828,6 +834,8 @@ Errno Context::path_link(fd_t old_fd, Lookupflags old_flags,
   if (dst.dot_final || dst.inode != nullptr) return Errno::kExist;
   if (dst.trailing_slash) return Errno::kNoent;  // Linux: "x/" names a dir
   if (dst.parent->dir->removed) return Errno::kNoent;
+  // Quota charges follow the tree (vfs/quota.h).
+  if (fs_->HomeOf(src.inode) != dst.parent->quota) return Errno::kXdev;
   fs_->Link(dst.parent, dst.name, src.inode);
   return Errno::kSuccess;
 }
@@ -882,6 +890,10 @@ Errno Context::path_rename(fd_t fd, std::string_view old_path, fd_t new_fd,
     if (src.trailing_slash || dst.trailing_slash) return Errno::kNotdir;
     if (replaced != nullptr && replaced->is_dir()) return Errno::kIsdir;
   }
+  // Quota charges follow the tree (vfs/quota.h).
+  if (moving != replaced && fs_->HomeOf(moving) != dst.parent->quota) {
+    return Errno::kXdev;
+  }
   fs_->Move(src.parent, src.name, dst.parent, dst.name);
   return Errno::kSuccess;
 }
@@ -897,7 +909,8 @@ Errno Context::path_symlink(std::string_view old_path, fd_t fd,
   if (r.dot_final || r.inode != nullptr) return Errno::kExist;
   if (r.trailing_slash) return Errno::kNoent;
   if (r.parent->dir->removed) return Errno::kNoent;
-  Inode* link = fs_->CreateChild(r.parent, r.name, InodeKind::kSymlink);
+  VFS_ASSIGN_OR_RETURN(Inode * link,
+                       fs_->CreateChild(r.parent, r.name, InodeKind::kSymlink));
   link->target = std::string(old_path);
   return Errno::kSuccess;
 }

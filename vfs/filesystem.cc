@@ -79,6 +79,7 @@ Filesystem::Filesystem(FilesystemOptions options)
   MutexLock lock(&mu_);
   root_ = NewInode(InodeKind::kRoot);
   root_->dir->parent = root_;
+  Charge(nullptr, 0, 1, true);
 }
 
 Filesystem::Filesystem(FilesystemOptions options, EmptyTag)
@@ -127,11 +128,83 @@ void Filesystem::Link(Inode* dir, std::string_view name, Inode* child) {
   if (child->links > 1) child->ctim = now;
 }
 
-Inode* Filesystem::CreateChild(Inode* dir, std::string_view name,
-                               InodeKind kind) {
+Result<Inode*> Filesystem::CreateChild(Inode* dir, std::string_view name,
+                                       InodeKind kind) {
+  VFS_RETURN_IF_ERROR(CheckQuota(dir->quota, 0, 1));
   Inode* child = NewInode(kind);
+  child->quota = dir->quota;
+  Charge(child->quota, 0, 1, true);
   Link(dir, name, child);
   return child;
+}
+
+// ---- Quota accounting ----
+
+Errno Filesystem::CheckQuota(const SubtreeQuota* q, uint64_t bytes,
+                             uint64_t inodes) const {
+  // usage + need > limit, without overflow.
+  auto over = [](uint64_t used, uint64_t need, uint64_t limit) {
+    return need > 0 && (used > limit || need > limit - used);
+  };
+  const QuotaLimits& fs = options_.limits;
+  if (over(usage_.bytes, bytes, fs.max_bytes) ||
+      over(usage_.inodes, inodes, fs.max_inodes)) {
+    return Errno::kNospc;
+  }
+  for (; q != nullptr; q = q->parent) {
+    if (over(q->usage.bytes, bytes, q->limits.max_bytes) ||
+        over(q->usage.inodes, inodes, q->limits.max_inodes)) {
+      return Errno::kDquot;
+    }
+  }
+  return Errno::kSuccess;
+}
+
+Errno Filesystem::CheckGrowth(const Inode* file, filesize_t new_size) const {
+  if (new_size <= file->charged_bytes) return Errno::kSuccess;
+  return CheckQuota(file->quota, new_size - file->charged_bytes, 0);
+}
+
+void Filesystem::Charge(SubtreeQuota* q, uint64_t bytes, uint64_t inodes,
+                        bool add) {
+  auto apply = [&](QuotaUsage& u) {
+    if (add) {
+      u.bytes += bytes;
+      u.inodes += inodes;
+    } else {
+      u.bytes -= bytes;
+      u.inodes -= inodes;
+    }
+  };
+  apply(usage_);
+  for (; q != nullptr; q = q->parent) apply(q->usage);
+}
+
+void Filesystem::Recharge(Inode* file) {
+  const filesize_t size = file->contents->Size();
+  if (size >= file->charged_bytes) {
+    Charge(file->quota, size - file->charged_bytes, 0, true);
+  } else {
+    Charge(file->quota, file->charged_bytes - size, 0, false);
+  }
+  file->charged_bytes = size;
+}
+
+const SubtreeQuota* Filesystem::HomeOf(const Inode* inode) const {
+  const SubtreeQuota* q = inode->quota;
+  return q != nullptr && q->root == inode ? q->parent : q;
+}
+
+void Filesystem::DropQuota(SubtreeQuota* q) {
+  // Unlinked-but-open inodes may be charged to q too, so the whole table is
+  // scanned, not just the subtree; removing a quota is rare.
+  for (auto& [id, inode] : inodes_) {
+    if (inode->quota == q) inode->quota = q->parent;
+  }
+  for (auto& [root, other] : quotas_) {
+    if (other->parent == q) other->parent = q->parent;
+  }
+  quotas_.erase(q->root);
 }
 
 void Filesystem::Unlink(Inode* dir, std::string_view name) {
@@ -188,6 +261,13 @@ void Filesystem::MaybeReclaim(Inode* inode) {
   }
   // Only empty directories lose their last link (rmdir, rename-over), so
   // reclaiming never cascades.
+  if (inode->kind() != InodeKind::kBuffer) {
+    Charge(inode->quota, inode->charged_bytes, 1, false);
+  }
+  if (!quotas_.empty()) {
+    auto q = quotas_.find(inode);
+    if (q != quotas_.end()) DropQuota(q->second.get());
+  }
   inodes_.erase(inode->id());
 }
 
@@ -292,7 +372,9 @@ absl::Status Filesystem::HostParent(std::string_view path, bool make_parents,
       if (!r.ok()) return PathError(r.error(), path);
       if (r->inode == nullptr) {
         if (r->parent->dir->removed) return PathError(Errno::kNoent, path);
-        cur = CreateChild(r->parent, r->name, InodeKind::kDirectory);
+        Result<Inode*> made = CreateChild(r->parent, r->name, InodeKind::kDirectory);
+        if (!made.ok()) return PathError(made.error(), path);
+        cur = *made;
       } else if (!r->inode->is_dir()) {
         return PathError(Errno::kNotdir, path);
       } else {
@@ -321,7 +403,9 @@ absl::StatusOr<Inode*> Filesystem::CreateHostEntry(std::string_view path,
   std::string name;
   if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
   if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
-  return CreateChild(parent, name, kind);
+  Result<Inode*> made = CreateChild(parent, name, kind);
+  if (!made.ok()) return PathError(made.error(), path);
+  return *made;
 }
 
 absl::Status Filesystem::MakeDirectories(std::string_view path) {
@@ -335,7 +419,8 @@ absl::Status Filesystem::MakeDirectories(std::string_view path) {
     if (existing->is_dir()) return absl::OkStatus();
     return PathError(Errno::kNotdir, path);
   }
-  CreateChild(parent, name, InodeKind::kDirectory);
+  Result<Inode*> made = CreateChild(parent, name, InodeKind::kDirectory);
+  if (!made.ok()) return PathError(made.error(), path);
   return absl::OkStatus();
 }
 
@@ -349,11 +434,20 @@ absl::Status Filesystem::WriteFile(std::string_view path,
   if (file != nullptr && file->kind() != InodeKind::kFile) {
     return PathError(Errno::kIsdir, path);
   }
-  if (file == nullptr) file = CreateChild(parent, name, InodeKind::kFile);
+  // Every limit is checked before anything is created or replaced.
   if (bytes.size() > options_.max_file_size) return PathError(Errno::kFbig, path);
+  const Errno fits = file == nullptr ? CheckQuota(parent->quota, bytes.size(), 1)
+                                     : CheckGrowth(file, bytes.size());
+  if (fits != Errno::kSuccess) return PathError(fits, path);
+  if (file == nullptr) {
+    Result<Inode*> made = CreateChild(parent, name, InodeKind::kFile);
+    if (!made.ok()) return PathError(made.error(), path);
+    file = *made;
+  }
   auto contents = std::make_unique<MemoryContents>(absl::MakeConstSpan(
       reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   file->contents = std::move(contents);
+  Recharge(file);
   file->mtim = file->ctim = Now();
   return absl::OkStatus();
 }
@@ -362,9 +456,17 @@ absl::Status Filesystem::AddFile(std::string_view path,
                                  std::unique_ptr<FileContents> contents) {
   if (contents == nullptr) return absl::InvalidArgumentError("null contents");
   MutexLock lock(&mu_);
-  absl::StatusOr<Inode*> file = CreateHostEntry(path, InodeKind::kFile);
-  if (!file.ok()) return file.status();
+  Inode* parent = nullptr;
+  std::string name;
+  if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
+  if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
+  if (contents->Size() > options_.max_file_size) return PathError(Errno::kFbig, path);
+  const Errno fits = CheckQuota(parent->quota, contents->Size(), 1);
+  if (fits != Errno::kSuccess) return PathError(fits, path);
+  Result<Inode*> file = CreateChild(parent, name, InodeKind::kFile);
+  if (!file.ok()) return PathError(file.error(), path);
   (*file)->contents = std::move(contents);
+  Recharge(*file);
   return absl::OkStatus();
 }
 
@@ -393,6 +495,7 @@ absl::Status Filesystem::MakeHardLink(std::string_view existing,
   std::string name;
   if (absl::Status s = HostParent(path, true, &parent, &name); !s.ok()) return s;
   if (parent->dir->Find(name) != nullptr) return PathError(Errno::kExist, path);
+  if (HomeOf(src->inode) != parent->quota) return PathError(Errno::kXdev, path);
   Link(parent, name, src->inode);
   return absl::OkStatus();
 }
@@ -466,6 +569,79 @@ InodeId Filesystem::next_inode_id() {
 }
 
 // ---- Fsck ----
+
+// ---- Quotas ----
+
+absl::Status Filesystem::SetQuota(std::string_view path, QuotaLimits limits) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
+  if (r->inode == nullptr) return PathError(Errno::kNoent, path);
+  Inode* root = r->inode;
+  if (!root->is_dir()) return PathError(Errno::kNotdir, path);
+  if (auto it = quotas_.find(root); it != quotas_.end()) {
+    it->second->limits = limits;
+    return absl::OkStatus();
+  }
+  auto owned = std::make_unique<SubtreeQuota>();
+  SubtreeQuota* q = owned.get();
+  SubtreeQuota* const outer = root->quota;
+  q->limits = limits;
+  q->parent = outer;
+  q->root = root;
+  // Everything in the subtree that was charged to `outer` moves to q (its
+  // charges to `outer` and above stay as they are). A nested quota root is
+  // not entered: its quota now nests in q. Iterative, so depth is unbounded.
+  std::vector<Inode*> pending = {root};
+  while (!pending.empty()) {
+    Inode* n = pending.back();
+    pending.pop_back();
+    if (n->quota != outer) continue;  // a hard link already moved
+    if (n != root && quotas_.contains(n)) {
+      SubtreeQuota* nested = n->quota;  // n's own quota (n is its root)
+      nested->parent = q;
+      q->usage.bytes += nested->usage.bytes;
+      q->usage.inodes += nested->usage.inodes;
+      continue;
+    }
+    n->quota = q;
+    q->usage.bytes += n->charged_bytes;
+    q->usage.inodes += 1;
+    if (n->is_dir()) {
+      for (const auto& [seq, e] : n->dir->listing()) pending.push_back(e.inode);
+    }
+  }
+  quotas_.emplace(root, std::move(owned));
+  return absl::OkStatus();
+}
+
+absl::Status Filesystem::RemoveQuota(std::string_view path) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
+  auto it = r->inode == nullptr ? quotas_.end() : quotas_.find(r->inode);
+  if (it == quotas_.end()) {
+    return absl::NotFoundError(absl::StrCat("no quota is set on '", AsAbsl(path), "'"));
+  }
+  DropQuota(it->second.get());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<QuotaUsage> Filesystem::QuotaUsageAt(std::string_view path) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
+  auto it = r->inode == nullptr ? quotas_.end() : quotas_.find(r->inode);
+  if (it == quotas_.end()) {
+    return absl::NotFoundError(absl::StrCat("no quota is set on '", AsAbsl(path), "'"));
+  }
+  return it->second->usage;
+}
+
+QuotaUsage Filesystem::Usage() {
+  MutexLock lock(&mu_);
+  return usage_;
+}
 
 absl::Status Filesystem::Fsck() {
   MutexLock lock(&mu_);
@@ -588,6 +764,42 @@ absl::Status Filesystem::Fsck() {
   for (const auto& [id, inode] : inodes_) {
     if (inode->is_dir() && inode->links > 0 && !seen.contains(inode.get())) {
       return fail("dir ", id, " is linked but unreachable from root");
+    }
+  }
+  // Quota accounting: each charge is the file's size, and every usage is
+  // the sum of the charges beneath it.
+  QuotaUsage total;
+  absl::flat_hash_map<const SubtreeQuota*, QuotaUsage> sums;
+  for (const auto& [id, inode] : inodes_) {
+    if (inode->kind() == InodeKind::kBuffer) continue;
+    const filesize_t want =
+        inode->kind() == InodeKind::kFile ? inode->contents->Size() : 0;
+    if (inode->charged_bytes != want) {
+      return fail("inode ", id, " is charged ", inode->charged_bytes,
+                  " bytes but holds ", want);
+    }
+    total.bytes += want;
+    total.inodes += 1;
+    for (const SubtreeQuota* q = inode->quota; q != nullptr; q = q->parent) {
+      if (!quotas_.contains(q->root) || quotas_.at(q->root).get() != q) {
+        return fail("inode ", id, " is charged to a quota that is not set");
+      }
+      sums[q].bytes += want;
+      sums[q].inodes += 1;
+    }
+  }
+  if (!(total == usage_)) {
+    return fail("usage is ", usage_.bytes, " bytes, ", usage_.inodes,
+                " inodes but the inodes hold ", total.bytes, ", ", total.inodes);
+  }
+  for (const auto& [root, q] : quotas_) {
+    if (q->root != root || !inodes_.contains(root->id()) || root->quota != q.get()) {
+      return fail("quota on dir ", root->id(), " is not its root's");
+    }
+    if (!(sums[q.get()] == q->usage)) {
+      return fail("quota on dir ", root->id(), " counts ", q->usage.bytes,
+                  " bytes, ", q->usage.inodes, " inodes but holds ",
+                  sums[q.get()].bytes, ", ", sums[q.get()].inodes);
     }
   }
   return absl::OkStatus();

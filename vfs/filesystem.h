@@ -30,6 +30,7 @@
 #include "vfs/inode.h"
 #include "vfs/mutex.h"
 #include "vfs/path_resolver.h"
+#include "vfs/quota.h"
 #include "vfs/result.h"
 #include "vfs/wasi_types.h"
 
@@ -46,6 +47,9 @@ struct FilesystemOptions {
   size_t max_name_length = 255;
   size_t max_path_length = 4096;
   int max_symlink_expansions = 40;
+  // Limits on the whole filesystem's bytes and inodes (NOSPC past them; see
+  // vfs/quota.h). A restore or fork of a state already past them fails.
+  QuotaLimits limits;
 };
 
 class Filesystem {
@@ -84,6 +88,22 @@ class Filesystem {
   absl::StatusOr<std::string> ReadFile(std::string_view path);
   // Stats a path; `follow` decides whether a final symlink is followed.
   absl::StatusOr<Filestat> Stat(std::string_view path, bool follow = false);
+
+  // ---- Quotas (vfs/quota.h). ----
+  // Sets (or changes) the limits of the subtree rooted at directory `path`.
+  // Everything already in the subtree is charged to it, so usage may start
+  // above the limits: then nothing may grow there until it shrinks.
+  // Subtree quotas are host configuration: snapshots and forks do not carry
+  // them (set them again after a restore). NotFound, FailedPrecondition if
+  // `path` is not a directory.
+  absl::Status SetQuota(std::string_view path, QuotaLimits limits);
+  // Removes the quota set on `path`; its charges fold into the enclosing
+  // quota. NotFound if none is set there.
+  absl::Status RemoveQuota(std::string_view path);
+  // What the subtree quota at `path` has charged (NotFound if none).
+  absl::StatusOr<QuotaUsage> QuotaUsageAt(std::string_view path);
+  // What the whole filesystem holds.
+  QuotaUsage Usage();
 
   // ---- Inspection. ----
   struct Entry {
@@ -140,9 +160,31 @@ class Filesystem {
   void Move(Inode* from_dir, std::string_view from_name, Inode* to_dir,
             std::string_view to_name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybeReclaim(Inode* inode) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Creates an inode of `kind` named `name` in `dir`.
-  Inode* CreateChild(Inode* dir, std::string_view name, InodeKind kind)
+  // Creates an inode of `kind` named `name` in `dir`, charged to dir's
+  // quota domain; NOSPC or DQUOT (nothing created) past a limit.
+  Result<Inode*> CreateChild(Inode* dir, std::string_view name, InodeKind kind)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // ---- Quota accounting (vfs/quota.h); all need mu_. ----
+  // OK if `bytes` more bytes and `inodes` more inodes fit in domain `q` (and
+  // every enclosing one, and the filesystem); else NOSPC or DQUOT.
+  Errno CheckQuota(const SubtreeQuota* q, uint64_t bytes, uint64_t inodes) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // OK if regular file `file` may grow to `new_size` bytes.
+  Errno CheckGrowth(const Inode* file, filesize_t new_size) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Charges (or, with `add` false, releases) an inode's bytes and inodes to
+  // its domain chain and the filesystem.
+  void Charge(SubtreeQuota* q, uint64_t bytes, uint64_t inodes, bool add)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Brings a file's charge to its current size (after a write or resize).
+  void Recharge(Inode* file) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The quota domain an entry for `inode` lives in: its own quota's parent
+  // for a quota root, else its quota. Link and rename keep this equal.
+  const SubtreeQuota* HomeOf(const Inode* inode) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reassigns every inode and nested quota of `q` to q->parent and deletes q.
+  void DropQuota(SubtreeQuota* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Opens `inode` with the given rights; the result holds an open ref.
   std::unique_ptr<OpenFile> Open(Inode* inode, Rights base, Rights inheriting,
                                  Fdflags flags)
@@ -177,6 +219,10 @@ class Filesystem {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<const OpenFile*> open_files_ ABSL_GUARDED_BY(mu_);
   InodeId next_id_ ABSL_GUARDED_BY(mu_) = kRootId;
+  QuotaUsage usage_ ABSL_GUARDED_BY(mu_);
+  // Subtree quotas by their root directory.
+  absl::flat_hash_map<const Inode*, std::unique_ptr<SubtreeQuota>> quotas_
+      ABSL_GUARDED_BY(mu_);
   Inode* root_ = nullptr;
 };
 

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "vfs/file_contents.h"
+#include "vfs/quota.h"
 #include "vfs/stream.h"
 #include "vfs/wasi_types.h"
 
@@ -132,6 +133,11 @@ class Inode {
   // Number of OpenFile objects referring to it.
   uint64_t open_refs = 0;
   timestamp_t atim = 0, mtim = 0, ctim = 0;
+  // Quota accounting (vfs/quota.h): the subtree quota this inode is charged
+  // to (null: the filesystem's limits only), and the bytes charged for it
+  // (a regular file's size as of its last change).
+  SubtreeQuota* quota = nullptr;
+  filesize_t charged_bytes = 0;
 
   // Exactly one payload is set, by kind.
   std::unique_ptr<Directory> dir;         // kRoot, kDirectory

@@ -7,9 +7,10 @@
 
 namespace vfs::testing {
 
-Sandbox::Sandbox(std::string_view spec) {
-  FilesystemOptions opt;
-  opt.clock = std::make_shared<DeterministicClock>();
+Sandbox::Sandbox(std::string_view spec) : Sandbox(spec, FilesystemOptions()) {}
+
+Sandbox::Sandbox(std::string_view spec, FilesystemOptions opt) {
+  if (!opt.clock) opt.clock = std::make_shared<DeterministicClock>();
   fs_ = Filesystem::Create(opt);
   absl::Status s = fs_->MakeDirectories("base");
   if (s.ok()) s = BuildTree(*fs_, spec);

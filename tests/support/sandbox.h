@@ -53,6 +53,9 @@ class Sandbox {
   // Builds `spec` (see tree_builder.h); `base/` is always created and
   // preopened as "/sandbox" at fd 3 with full directory rights.
   explicit Sandbox(std::string_view spec = "");
+  // The same over a Filesystem with `options` (a DeterministicClock is
+  // supplied if options.clock is null).
+  Sandbox(std::string_view spec, FilesystemOptions options);
   ~Sandbox();
 
   Filesystem& fs() { return *fs_; }
