@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cmake --preset tsan -DVFS_TEST_ONLY=concurrency_test.cc
+cmake --preset tsan -DVFS_TEST_ONLY="concurrency_test.cc;stream_blocking_test.cc"
 cmake --build --preset tsan --target vfs_tests
 ./build/tsan/bin/vfs_tests "[concurrency]"
 cmake --preset asan

@@ -287,6 +287,9 @@ TEST_CASE("A pipe end moved to a second Context over the same Filesystem still w
   Context& ctx = sb.ctx();
   Context ctx2(sb.fs_);
   const auto [rfd, wfd] = *ctx.CreatePipe();
+  // Nonblocking, so that an empty read is AGAIN at once: with the write end
+  // in another Context a blocking read would wait (stream_blocking_test.cc).
+  REQUIRE(ctx.fd_fdstat_set_flags(rfd, fdflags::kNonblock) == Errno::kSuccess);
   SECTION("the write end moves") {
     absl::StatusOr<DescriptorHandle> h = ctx.RemoveDescriptor(wfd);
     REQUIRE(h.ok());

@@ -233,6 +233,7 @@ absl::Status Context::StreamFeed(fd_t fd, std::string_view bytes) {
   absl::StatusOr<Inode*> s = StreamAt(fd);
   if (!s.ok()) return s.status();
   (*s)->stream->Feed(bytes);
+  fs_->streams_changed_.notify_all();
   return absl::OkStatus();
 }
 
@@ -248,6 +249,7 @@ absl::Status Context::StreamCloseInput(fd_t fd) {
   absl::StatusOr<Inode*> s = StreamAt(fd);
   if (!s.ok()) return s.status();
   (*s)->stream->CloseInput();
+  fs_->streams_changed_.notify_all();
   return absl::OkStatus();
 }
 
@@ -481,13 +483,44 @@ Result<fd_t> Context::path_open(fd_t fd, Lookupflags dirflags,
   return Install(fs_->Open(target, base, inheriting, fdflags));
 }
 
+bool Context::OtherSideElsewhere(const Inode* stream, bool write) const {
+  uint64_t here = 0, writers_here = 0;
+  for (const auto& [n, f] : fds_) {
+    if (f->inode != stream) continue;
+    here++;
+    if (f->stream_writer) writers_here++;
+  }
+  return write ? stream->open_refs > here
+               : static_cast<uint64_t>(stream->stream->open_writers) > writers_here;
+}
+
+template <typename Iovecs, typename Transfer>
+Result<size_t> Context::StreamTransfer(fd_t fd, Rights right, bool write,
+                                       Iovecs iovs, const Transfer& transfer) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.max_block;
+  for (;;) {
+    VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kFileOrStream, right));
+    if (f->inode->kind() != InodeKind::kBuffer) return Errno::kBadf;  // replaced
+    Stream& s = *f->inode->stream;
+    Result<size_t> n = TransferIovecs(iovs, [&](size_t, auto iov) {
+      return transfer(s, iov);
+    });
+    // Bytes read make room for a blocked writer; bytes written wake a reader.
+    if (n.ok() && *n > 0) fs_->streams_changed_.notify_all();
+    if (n.ok() || n.error() != Errno::kAgain || f->flags.Any(fdflags::kNonblock) ||
+        options_.max_block.count() <= 0 || !OtherSideElsewhere(f->inode, write)) {
+      return n;
+    }
+    if (!fs_->mu_.WaitUntil(fs_->streams_changed_, deadline)) return Errno::kAgain;
+  }
+}
+
 Result<size_t> Context::fd_read(fd_t fd, IoVecs iovs) {
   MutexLock lock(&fs_->mu_);
   VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kFileOrStream, rights::kFdRead));
   if (f->inode->kind() == InodeKind::kBuffer) {
-    Stream& s = *f->inode->stream;
-    return TransferIovecs(
-        iovs, [&](size_t, absl::Span<uint8_t> iov) { return s.Read(iov); });
+    return StreamTransfer(fd, rights::kFdRead, /*write=*/false, iovs,
+                          [](Stream& s, absl::Span<uint8_t> iov) { return s.Read(iov); });
   }
   VFS_ASSIGN_OR_RETURN(size_t n, ReadAt(f, iovs, f->offset));
   f->offset += n;
@@ -505,9 +538,9 @@ Result<size_t> Context::fd_write(fd_t fd, ConstIoVecs iovs) {
   MutexLock lock(&fs_->mu_);
   VFS_ASSIGN_OR_RETURN(OpenFile * f, Get(fd, Need::kFileOrStream, rights::kFdWrite));
   if (f->inode->kind() == InodeKind::kBuffer) {
-    Stream& s = *f->inode->stream;
-    return TransferIovecs(
-        iovs, [&](size_t, absl::Span<const uint8_t> iov) { return s.Write(iov); });
+    return StreamTransfer(
+        fd, rights::kFdWrite, /*write=*/true, iovs,
+        [](Stream& s, absl::Span<const uint8_t> iov) { return s.Write(iov); });
   }
   // In append mode the write goes to the end; the offset moves only when
   // bytes land, so a failed or empty write leaves it where it was.

@@ -21,6 +21,7 @@
 #ifndef VFS_CONTEXT_H_
 #define VFS_CONTEXT_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,6 +81,13 @@ enum class StreamEnd { kRead, kWrite, kBoth };
 struct ContextOptions {
   // Descriptors at most; path_open past it gives MFILE.
   size_t max_fds = 1024;
+  // How long a blocking (no NONBLOCK) fd_read of an empty stream, or fd_write
+  // to a full one, waits for a descriptor held elsewhere (another Context,
+  // or a host DescriptorHandle) to make progress, before giving AGAIN. A
+  // call never waits when every other end is in this Context: one guest
+  // thread cannot unblock itself, so waiting could only deadlock. Zero
+  // never waits.
+  std::chrono::nanoseconds max_block = std::chrono::seconds(5);
 };
 
 class Context {
@@ -198,6 +206,18 @@ class Context {
 
   // Kind a call needs of its descriptor.
   enum class Need { kAny, kFile, kDir, kFileOrStream, kSeekable };
+
+  // fd_read / fd_write on a stream, blocking as ContextOptions::max_block
+  // says. `fd` is looked up again after every wait: another thread may have
+  // closed or replaced it meanwhile.
+  template <typename Iovecs, typename Transfer>
+  Result<size_t> StreamTransfer(fd_t fd, Rights right, bool write, Iovecs iovs,
+                                const Transfer& transfer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
+  // True if a descriptor outside this Context holds `stream`'s other side
+  // (a write end, for a reader; any end, for a writer), so waiting may end.
+  bool OtherSideElsewhere(const Inode* stream, bool write) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
 
   // Finds `fd`, checks its kind and that it holds `required`.
   Result<OpenFile*> Get(fd_t fd, Need need, Rights required)

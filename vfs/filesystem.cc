@@ -288,6 +288,7 @@ void Filesystem::Close(std::unique_ptr<OpenFile> file) {
   Inode* inode = file->inode;
   open_files_.erase(file.get());
   if (file->stream_writer) inode->stream->open_writers--;
+  if (inode->kind() == InodeKind::kBuffer) streams_changed_.notify_all();
   inode->open_refs--;
   file.reset();
   MaybeReclaim(inode);

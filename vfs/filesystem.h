@@ -213,6 +213,9 @@ class Filesystem {
   void DumpTree(std::string* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable Mutex mu_;
+  // Notified whenever a stream gains bytes or room, or loses a writer, so
+  // that a blocking stream call in another thread retries (Context).
+  std::condition_variable streams_changed_;
   const FilesystemOptions options_;
   std::shared_ptr<Clock> clock_;
   absl::flat_hash_map<InodeId, std::unique_ptr<Inode>> inodes_

@@ -5,6 +5,8 @@
 #ifndef VFS_MUTEX_H_
 #define VFS_MUTEX_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -18,6 +20,17 @@ class ABSL_LOCKABLE Mutex {
   // Tells the analysis the caller holds the lock (used where the lock is
   // held by contract but the analysis cannot see it, e.g. across objects).
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
+  // Sleeps on `cv` until notified or `deadline`, releasing the lock (which
+  // the caller holds) while asleep and holding it again on return. False on
+  // timeout. Spurious wake-ups return true: callers re-check their state.
+  bool WaitUntil(std::condition_variable& cv,
+                 std::chrono::steady_clock::time_point deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(this) {
+    std::unique_lock<std::mutex> held(mu_, std::adopt_lock);
+    const bool woke = cv.wait_until(held, deadline) == std::cv_status::no_timeout;
+    held.release();  // still locked: the caller's MutexLock unlocks it
+    return woke;
+  }
 
  private:
   std::mutex mu_;
