@@ -8,7 +8,25 @@
 // error naming it. We use this explicit registry rather than cereal's global
 // polymorphic registration so that a lookup is a plain, checked map access.
 //
-// The "memory" codec (MemoryContents) is registered in every registry.
+// Every registry holds these codecs (all version 1; "u64" is little-endian,
+// "string" is a u64 length then the bytes):
+//   "memory"     MemoryContents: u64 size, u64 extent count, then each
+//                extent as (u64 offset, u64 length, bytes); details in
+//                backend_registry.cc.
+//   "blob"       BlobContents: u64 size, then exactly size bytes. A restored
+//                blob owns a copy of the bytes, never the host's memory or
+//                mapped file.
+//   "generated"  GeneratedContents: string generator name (at most
+//                GeneratorRegistry::kMaxNameLength bytes), string parameter
+//                (at most kMaxGeneratorParameterLength bytes), u64 size. The
+//                restore rebuilds the file through GeneratorRegistry::Global();
+//                an unregistered name is NotFound naming it.
+//   "host_file"  MaterializingCodec("host_file"): a host file is saved as its
+//                bytes and restored as a MemoryContents.
+// Every load refuses a size above PayloadLimits::max_file_size
+// (OutOfRange) and checks each length against the bytes that remain before
+// allocating. Decorators (ForwardingContents) need no codec: a snapshot
+// saves their innermost contents.
 #ifndef SERIALIZE_BACKEND_REGISTRY_H_
 #define SERIALIZE_BACKEND_REGISTRY_H_
 
@@ -49,6 +67,21 @@ struct BackendCodec {
       uint32_t version, SnapshotReader&, const PayloadLimits&)>
       load;
 };
+
+// Longest parameter string the "generated" codec accepts.
+inline constexpr uint64_t kMaxGeneratorParameterLength = 64 * 1024;
+
+// A codec named `name` (version 1) that saves ANY FileContents as its bytes
+// and restores a MemoryContents holding them: for backends whose storage
+// cannot or should not travel in a snapshot (a host file), so the restored
+// file keeps its bytes but becomes a memory file. Payload: u64 size, then
+// exactly size bytes, read from the contents through Read in 64 KiB pieces
+// (holes are saved as zeros; all-zero 64 KiB pieces are not stored on
+// restore, so they come back as holes). Save fails (DataLoss, naming the
+// offset) if Read fails or ends before Size(). Load: Unimplemented for a
+// version other than 1, OutOfRange above the size limit, DataLoss if the
+// payload holds fewer bytes than its size says.
+BackendCodec MaterializingCodec(std::string name);
 
 class BackendRegistry {
  public:
