@@ -348,13 +348,26 @@ Result<std::pair<Resolution, Resolution>> Context::ResolvePair(
 
 Result<size_t> Context::ReadAt(OpenFile* f, IoVecs iovs, filesize_t offset) {
   const FileContents& c = *f->inode->contents;
-  VFS_ASSIGN_OR_RETURN(size_t total,
-                       TransferIovecs(iovs, [&](size_t done, absl::Span<uint8_t> iov) {
-                         return c.Read(offset + done, iov);
-                       }));
+  // A backend error part-way fails the whole call (no short read that would
+  // still move the offset), so a failed read changes nothing.
+  size_t total = 0;
+  for (absl::Span<uint8_t> iov : iovs) {
+    if (iov.empty()) continue;
+    VFS_ASSIGN_OR_RETURN(size_t n, c.Read(offset + total, iov));
+    total += n;
+    if (n < iov.size()) break;  // end of file
+  }
   if (total > 0) f->inode->atim = fs_->Now();
   return total;
 }
+
+namespace {
+// Vectored writes up to this size are gathered into one backend Write, so a
+// backend failure cannot leave part of them applied. Larger ones (rare:
+// wasi-libc gathers at most its buffer and the caller's data) are written
+// iovec by iovec.
+constexpr size_t kGatherLimit = size_t{1} << 20;
+}  // namespace
 
 Result<size_t> Context::WriteAt(OpenFile* f, ConstIoVecs iovs,
                                 filesize_t offset) {
@@ -366,10 +379,21 @@ Result<size_t> Context::WriteAt(OpenFile* f, ConstIoVecs iovs,
   FileContents& c = *f->inode->contents;
   if (!c.capabilities().writable) return Errno::kPerm;  // as Resize, Allocate
   VFS_RETURN_IF_ERROR(fs_->CheckGrowth(f->inode, offset + want));
-  Result<size_t> total =
-      TransferIovecs(iovs, [&](size_t done, absl::Span<const uint8_t> iov) {
-        return c.Write(offset + done, iov);
-      });
+  size_t pieces = 0;
+  for (absl::Span<const uint8_t> iov : iovs) pieces += iov.empty() ? 0 : 1;
+  Result<size_t> total = size_t{0};
+  if (pieces > 1 && want <= kGatherLimit) {
+    std::vector<uint8_t> gathered;
+    gathered.reserve(want);
+    for (absl::Span<const uint8_t> iov : iovs) {
+      gathered.insert(gathered.end(), iov.begin(), iov.end());
+    }
+    total = c.Write(offset, gathered);
+  } else {
+    total = TransferIovecs(iovs, [&](size_t done, absl::Span<const uint8_t> iov) {
+      return c.Write(offset + done, iov);
+    });
+  }
   fs_->Recharge(f->inode);  // also after a failure part-way through the iovecs
   if (!total.ok()) return total.error();
   if (*total > 0) f->inode->mtim = f->inode->ctim = fs_->Now();

@@ -103,7 +103,7 @@ Inode* Filesystem::NewInode(InodeKind kind) {
       inode->dir = std::make_unique<Directory>();
       break;
     case InodeKind::kFile:
-      inode->contents = std::make_unique<MemoryContents>();
+      inode->contents = NewContents();
       break;
     case InodeKind::kBuffer:
       inode->stream = std::make_unique<Stream>();
@@ -114,6 +114,13 @@ Inode* Filesystem::NewInode(InodeKind kind) {
   Inode* raw = inode.get();
   inodes_.emplace(id, std::move(inode));
   return raw;
+}
+
+std::unique_ptr<FileContents> Filesystem::NewContents() const {
+  if (options_.new_file_contents) {
+    if (std::unique_ptr<FileContents> c = options_.new_file_contents()) return c;
+  }
+  return std::make_unique<MemoryContents>();
 }
 
 void Filesystem::Link(Inode* dir, std::string_view name, Inode* child) {
@@ -440,13 +447,18 @@ absl::Status Filesystem::WriteFile(std::string_view path,
   const Errno fits = file == nullptr ? CheckQuota(parent->quota, bytes.size(), 1)
                                      : CheckGrowth(file, bytes.size());
   if (fits != Errno::kSuccess) return PathError(fits, path);
+  // The new bytes are written aside first, so a backend error changes nothing.
+  std::unique_ptr<FileContents> contents = NewContents();
+  if (!bytes.empty()) {
+    Result<size_t> n = contents->Write(0, absl::MakeConstSpan(
+        reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    if (!n.ok()) return PathError(n.error(), path);
+  }
   if (file == nullptr) {
     Result<Inode*> made = CreateChild(parent, name, InodeKind::kFile);
     if (!made.ok()) return PathError(made.error(), path);
     file = *made;
   }
-  auto contents = std::make_unique<MemoryContents>(absl::MakeConstSpan(
-      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   file->contents = std::move(contents);
   Recharge(file);
   file->mtim = file->ctim = Now();

@@ -17,6 +17,7 @@
 #define VFS_FILESYSTEM_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +48,12 @@ struct FilesystemOptions {
   size_t max_name_length = 255;
   size_t max_path_length = 4096;
   int max_symlink_expansions = 40;
+  // Makes the contents of each new regular file a guest creates (and of
+  // Filesystem::WriteFile). Null means MemoryContents. A host uses it to put
+  // every new file on its own backend, or to wrap each in a decorator (fault
+  // injection, tracing). It must return an empty, writable contents; it
+  // runs with the Filesystem lock held and must not call back in.
+  std::function<std::unique_ptr<FileContents>()> new_file_contents;
   // Limits on the whole filesystem's bytes and inodes (NOSPC past them; see
   // vfs/quota.h). A restore or fork of a state already past them fails.
   QuotaLimits limits;
@@ -152,6 +159,8 @@ class Filesystem {
   // parent pointer of a child directory, and dir's mtim/ctim.
   void Link(Inode* dir, std::string_view name, Inode* child)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Empty contents for a new regular file (options_.new_file_contents).
+  std::unique_ptr<FileContents> NewContents() const;
   // Removes the name; the inode is reclaimed if nothing else holds it.
   void Unlink(Inode* dir, std::string_view name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
