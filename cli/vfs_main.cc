@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ constexpr const char* kUsage =
     "       vfs info SNAPSHOT\n"
     "\n"
     "vfs run: runs a wasm32-wasip1 program against an in-memory filesystem.\n"
-    "The guest never writes to the host: --dir copies a host tree into memory.\n"
+    "--dir makes a host tree visible; by default (--dir-mode=cow) its files are\n"
+    "read lazily and guest writes stay in memory: the host is never written.\n"
     "\n"
     "vfs info: checks a snapshot (header, checksum, every record) and prints\n"
     "its format version, counts and sizes.\n"
@@ -42,8 +44,18 @@ constexpr const char* kUsage =
     "                               guest are closed, as at process exit)\n"
     "  --save SNAPSHOT              when the guest exits, save the filesystem and\n"
     "                               its descriptor table to SNAPSHOT\n"
-    "  --dir HOST_DIR[::GUEST_DIR]  copy HOST_DIR in and preopen it at GUEST_DIR\n"
-    "                               (default: the HOST_DIR string); fds 3, 4, ...\n"
+    "  --dir HOST_DIR[::GUEST_DIR]  bring HOST_DIR in (see --dir-mode) and preopen\n"
+    "                               it at GUEST_DIR (default: the HOST_DIR string);\n"
+    "                               fds 3, 4, ...\n"
+    "  --dir-mode MODE              how every --dir is brought in:\n"
+    "                                 cow (default): files are read on demand;\n"
+    "                                   guest writes stay in memory\n"
+    "                                 copy: every file is read into memory at start\n"
+    "                                 write-through: files are read on demand and\n"
+    "                                   guest writes to existing files' bytes\n"
+    "                                   (and truncations) change the HOST files;\n"
+    "                                   created, removed or renamed entries are\n"
+    "                                   not reflected on the host\n"
     "  --env NAME=VALUE             set a guest environment variable (repeatable;\n"
     "                               nothing from the host environment is passed)\n"
     "  --trace                      print every WASI call and its result to stderr\n"
@@ -62,6 +74,7 @@ struct RunArgs {
     std::string guest;
   };
   std::vector<Dir> dirs;
+  HostDirMode dir_mode = HostDirMode::kCopyOnWrite;
   std::vector<std::string> env;
   bool trace = false;
   bool deterministic = false;
@@ -114,6 +127,15 @@ bool ParseRun(int argc, char** argv, RunArgs* out, std::string* error) {
         return false;
       }
       out->dirs.push_back(d);
+    } else if (is("--dir-mode")) {
+      std::string v;
+      if (!value("--dir-mode", &v)) return false;
+      std::optional<HostDirMode> mode = ParseHostDirMode(v);
+      if (!mode.has_value()) {
+        *error = "--dir-mode needs copy, cow or write-through, got '" + v + "'";
+        return false;
+      }
+      out->dir_mode = *mode;
     } else if (is("--env")) {
       std::string v;
       if (!value("--env", &v)) return false;
@@ -236,8 +258,8 @@ int Run(int argc, char** argv) {
   for (const auto& dir : args.dirs) {
     absl::StatusOr<std::string> internal = InternalPath(dir.guest);
     if (!internal.ok()) return Fail(std::string(internal.status().message()));
-    s = CopyHostTree(dir.host, *fs, *internal);
-    if (!s.ok()) return Fail(std::string(s.message()));
+    s = AddHostTree(dir.host, *fs, *internal, args.dir_mode);
+    if (!s.ok()) return Fail(absl::StrCat("--dir: ", s.message()));
     absl::StatusOr<fd_t> fd = ctx.Preopen(*internal, dir.guest);
     if (!fd.ok()) return Fail(std::string(fd.status().message()));
   }
@@ -273,8 +295,12 @@ int Run(int argc, char** argv) {
   }
   if (args.changes) {
     const std::vector<std::string> lines = DescribeChanges(before, CaptureTree(*fs));
-    std::fprintf(stderr, "vfs: the guest changed %zu entr%s (in memory; the host was not touched)\n",
-                 lines.size(), lines.size() == 1 ? "y" : "ies");
+    const bool wrote_host = args.dir_mode == HostDirMode::kWriteThrough && !args.dirs.empty();
+    std::fprintf(stderr, "vfs: the guest changed %zu entr%s (%s)\n", lines.size(),
+                 lines.size() == 1 ? "y" : "ies",
+                 wrote_host ? "in memory; with --dir-mode=write-through, changes to "
+                              "existing files' bytes also reached the host"
+                            : "in memory; the host was not touched");
     for (const std::string& line : lines) std::fprintf(stderr, "  %s\n", line.c_str());
   }
   return outcome->exit_status;

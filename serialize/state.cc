@@ -374,7 +374,9 @@ absl::StatusOr<LiveState> StateAccess::Clone(Filesystem& src,
   if (absl::Status st = FinishRoot(fs); !st.ok()) return st;
   fs.next_id_ = src.next_id_;
   for (size_t i = 0; i < contexts.size(); ++i) {
-    for (const auto& [fd, file] : contexts[i]->fds_) {
+    Context& from = *contexts[i];
+    from.fs_->mu_.AssertHeld();  // src.mu_ (CheckContexts compared fs)
+    for (const auto& [fd, file] : from.fds_) {
       AddDescriptor(fs, *state.contexts[i], fd,
                     fs.inodes_.find(file->inode->id())->second.get(), *file);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the real `vfs` binary: usage errors, --dir handling, --env, exit
-# statuses, --changes, that the host tree is never written, snapshots
-# (--save, --image) and `vfs info`.
+# statuses, --changes, the --dir modes (the default copy-on-write and `copy`
+# never write the host tree; `write-through` changes existing host files'
+# bytes and nothing else), snapshots (--save, --image) and `vfs info`.
 # usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR
 set -u
 vfs="$1"; guest="$2"; src="$3"
@@ -20,12 +21,17 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 "$vfs" --help >"$tmp/o" 2>&1; check "--help prints usage" 0 $? "usage: vfs run" "$tmp/o"
 "$vfs" run --help >"$tmp/o" 2>&1; check "run --help prints usage" 0 $? "--dir HOST_DIR" "$tmp/o"
+check "run --help documents --dir-mode" 0 0 "--dir-mode MODE" "$tmp/o"
 "$vfs" >"$tmp/o" 2>&1; check "no subcommand is a usage error" 2 $? "usage" "$tmp/o"
 "$vfs" run >"$tmp/o" 2>&1; check "run without a module" 2 $? "no module given" "$tmp/o"
 "$vfs" run --bogus x.wasm >"$tmp/o" 2>&1; check "unknown option" 2 $? "unknown option --bogus" "$tmp/o"
 "$vfs" run --env NOEQUALS x.wasm >"$tmp/o" 2>&1; check "--env without =" 2 $? "NAME=VALUE" "$tmp/o"
 "$vfs" run --dir >"$tmp/o" 2>&1; check "--dir without a value" 2 $? "needs a value" "$tmp/o"
 "$vfs" run --budget 0 x.wasm >"$tmp/o" 2>&1; check "--budget 0" 2 $? "positive number" "$tmp/o"
+"$vfs" run --dir-mode=bogus --dir "$tmp::/" x.wasm >"$tmp/o" 2>&1
+check "a bad --dir-mode is a usage error" 2 $? "--dir-mode needs copy, cow or write-through, got 'bogus'" "$tmp/o"
+"$vfs" run --dir-mode COW x.wasm >"$tmp/o" 2>&1; check "--dir-mode values are exact" 2 $? "got 'COW'" "$tmp/o"
+"$vfs" run --dir-mode >"$tmp/o" 2>&1; check "--dir-mode without a value" 2 $? "needs a value" "$tmp/o"
 "$vfs" run "$tmp/missing.wasm" >"$tmp/o" 2>&1; check "missing module" 1 $? "cannot open" "$tmp/o"
 printf 'not wasm' >"$tmp/bad.wasm"
 "$vfs" run "$tmp/bad.wasm" >"$tmp/o" 2>&1; check "invalid module" 1 $? "not a valid wasm module" "$tmp/o"
@@ -46,11 +52,49 @@ if [ -f "$guest" ]; then
   check "--changes reports the rename" 0 $status "> /notes/old-draft.txt -> /notes/archive/draft.txt" "$tmp/e"
   check "--changes reports the new file" 0 $status "+ /data/summary.txt (file, 15 bytes)" "$tmp/e"
   check "the escape attempt is refused" 0 $status "Operation not permitted" "$tmp/o"
-  after=$(cd "$tmp/fx" && find . -type f -exec sha256sum {} + | sort)
-  if [ "$before" = "$after" ] && [ ! -e "$tmp/fx/data/summary.txt" ]; then
-    echo "ok: the host tree is unchanged"; pass=$((pass + 1))
+  check "--changes says the host was not touched" 0 $status "the host was not touched" "$tmp/e"
+  # The default --dir-mode (cow): the guest appended to notes/todo.txt,
+  # created data/summary.txt and renamed a file, all in memory only.
+  tree_unchanged() {  # tree_unchanged NAME DIR
+    local after
+    after=$(cd "$2" && find . -type f -exec sha256sum {} + | sort)
+    if [ "$before" = "$after" ] && [ ! -e "$2/data/summary.txt" ] &&
+       [ ! -e "$2/notes/archive" ] && [ -f "$2/notes/old-draft.txt" ]; then
+      echo "ok: $1"; pass=$((pass + 1))
+    else
+      echo "FAIL: $1: the host tree changed"; fail=$((fail + 1))
+    fi
+  }
+  tree_unchanged "the default mode leaves the host tree unchanged" "$tmp/fx"
+  "$vfs" run --dir-mode=cow --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
+  check "--dir-mode=cow runs the demo" 0 $? "8 numbers, sum 31" "$tmp/o"
+  check "--dir-mode=cow: the guest sees its append" 0 0 "todo.txt (48 bytes)" "$tmp/o"
+  tree_unchanged "--dir-mode=cow leaves the host tree unchanged" "$tmp/fx"
+  "$vfs" run --dir-mode copy --changes --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>"$tmp/e"
+  status=$?
+  check "--dir-mode=copy runs the demo" 0 $status "8 numbers, sum 31" "$tmp/o"
+  check "--dir-mode=copy: --changes sees the append" 0 $status "~ /notes/todo.txt (file, 26 -> 48 bytes)" "$tmp/e"
+  tree_unchanged "--dir-mode=copy leaves the host tree unchanged" "$tmp/fx"
+
+  # write-through: the append reaches the host file; creating, renaming and
+  # making directories do not.
+  cp -r "$src/demo/fixture" "$tmp/wt"
+  "$vfs" run --dir-mode=write-through --changes --dir "$tmp/wt::/" "$guest" >"$tmp/o" 2>"$tmp/e"
+  status=$?
+  check "--dir-mode=write-through runs the demo" 0 $status "8 numbers, sum 31" "$tmp/o"
+  check "--dir-mode=write-through: --changes says the host was written" 0 $status "also reached the host" "$tmp/e"
+  if [ "$(tail -n 1 "$tmp/wt/notes/todo.txt")" = "check the demo output" ] &&
+     [ "$(wc -c <"$tmp/wt/notes/todo.txt")" -eq 48 ] &&
+     cmp -s "$tmp/wt/data/numbers.txt" "$src/demo/fixture/data/numbers.txt"; then
+    echo "ok: --dir-mode=write-through changes the existing host file's bytes"; pass=$((pass + 1))
   else
-    echo "FAIL: the host tree changed"; fail=$((fail + 1))
+    echo "FAIL: --dir-mode=write-through did not write notes/todo.txt through"; fail=$((fail + 1))
+  fi
+  if [ ! -e "$tmp/wt/data/summary.txt" ] && [ -f "$tmp/wt/notes/old-draft.txt" ] &&
+     [ ! -e "$tmp/wt/notes/archive" ]; then
+    echo "ok: --dir-mode=write-through does not create, rename or make host entries"; pass=$((pass + 1))
+  else
+    echo "FAIL: --dir-mode=write-through changed the host tree's entries"; fail=$((fail + 1))
   fi
   "$vfs" run "$guest" >"$tmp/o" 2>&1
   check "no --dir means no preopens" 1 $? "fopen" "$tmp/o"
