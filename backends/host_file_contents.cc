@@ -1,10 +1,13 @@
 #include "backends/host_file_contents.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <list>
+#include <mutex>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -42,43 +45,197 @@ bool AllZero(absl::Span<const uint8_t> bytes) {
 
 }  // namespace
 
+// One host file, shared by an original and its clones: where it is and
+// which file it was at import. Its descriptor lives in the FdCache.
 struct HostFileContents::HostFile {
-  HostFile(int fd_in, std::string path_in) : fd(fd_in), path(std::move(path_in)) {}
-  ~HostFile() { ::close(fd); }
+  HostFile(std::string path_in, int flags_in, const struct stat& st)
+      : path(std::move(path_in)), flags(flags_in), at_import(st) {}
+  ~HostFile();  // closes the descriptor if it is cached
   HostFile(const HostFile&) = delete;
   HostFile& operator=(const HostFile&) = delete;
 
-  const int fd;
   const std::string path;
+  const int flags;  // open(2) access flags
+  const struct stat at_import;
+
+  // Whether a reopened descriptor still names the file imported. Inode
+  // numbers are reused as soon as a file is deleted, so a copy-on-write file
+  // also compares size and ctime (the host file must not change while it is
+  // imported); a write-through file changes both itself, so only device and
+  // inode are compared.
+  bool Same(const struct stat& now) const {
+    if (now.st_dev != at_import.st_dev || now.st_ino != at_import.st_ino ||
+        !S_ISREG(now.st_mode)) {
+      return false;
+    }
+    if (flags != O_RDONLY) return true;
+    return now.st_size == at_import.st_size &&
+           now.st_ctim.tv_sec == at_import.st_ctim.tv_sec &&
+           now.st_ctim.tv_nsec == at_import.st_ctim.tv_nsec;
+  }
+  // Guarded by FdCache::mu.
+  mutable int fd = -1;
+  mutable int pins = 0;  // calls using fd right now: it is not evicted
+  mutable std::list<const HostFile*>::iterator lru;
 };
+
+struct HostFileContents::FdCache {
+  std::mutex mu;
+  std::list<const HostFile*> lru;  // open descriptors, most recent first
+  size_t capacity = DefaultCapacity();
+
+  static FdCache& Get() {
+    static FdCache* cache = new FdCache();  // never destroyed: outlives statics
+    return *cache;
+  }
+  // 256, or a quarter of the process's descriptor limit if that is lower,
+  // so the rest of the process keeps descriptors to work with.
+  static size_t DefaultCapacity() {
+    struct rlimit rl;
+    size_t n = 256;
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+      n = std::min<size_t>(n, static_cast<size_t>(rl.rlim_cur / 4));
+    }
+    return std::max<size_t>(n, 4);
+  }
+  void Close(const HostFile& f) {
+    ::close(f.fd);
+    f.fd = -1;
+    lru.erase(f.lru);
+  }
+  // Closes unpinned descriptors, oldest first, until fewer than `keep`
+  // remain open (or none can be closed). Returns whether one was closed.
+  bool EvictTo(size_t keep) {
+    bool closed = false;
+    for (auto it = lru.end(); lru.size() >= keep && it != lru.begin();) {
+      --it;
+      const HostFile* victim = *it;
+      if (victim->pins > 0) continue;
+      it = std::next(it);  // Close erases the element `it` pointed before
+      Close(*victim);
+      closed = true;
+    }
+    return closed;
+  }
+  void Insert(const HostFile& f, int fd) {
+    EvictTo(capacity);
+    f.fd = fd;
+    lru.push_front(&f);
+    f.lru = lru.begin();
+  }
+};
+
+HostFileContents::HostFile::~HostFile() {
+  FdCache& cache = FdCache::Get();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  if (fd >= 0) cache.Close(*this);
+}
+
+namespace {
+// open(2) of a regular file for reading our way (no controlling terminal;
+// O_NONBLOCK so a FIFO cannot block the open, cleared again after).
+int OpenHost(const std::string& path, int flags, struct stat* st) {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -1;
+  if (::fstat(fd, st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return -1;
+  }
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
+}
+}  // namespace
+
+// Pins the file's descriptor open for one call, reopening it if it was
+// evicted; fd() is -1 (and the call fails with IO) if it cannot be reopened
+// or the path now names another file.
+class HostFileContents::FdLease {
+ public:
+  explicit FdLease(const HostFile& f) : f_(f) {
+    FdCache& cache = FdCache::Get();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (f_.fd < 0) {
+      struct stat st;
+      int fd = OpenHost(f_.path, f_.flags, &st);
+      // Out of descriptors: give back cached ones and try again.
+      while (fd < 0 && (errno == EMFILE || errno == ENFILE) && cache.EvictTo(cache.lru.size())) {
+        fd = OpenHost(f_.path, f_.flags, &st);
+      }
+      if (fd < 0) return;
+      if (!f_.Same(st)) {
+        ::close(fd);  // replaced on the host: never read another file's bytes
+        return;
+      }
+      cache.Insert(f_, fd);
+    } else {
+      cache.lru.splice(cache.lru.begin(), cache.lru, f_.lru);
+    }
+    f_.pins++;
+    fd_ = f_.fd;
+  }
+  ~FdLease() {
+    if (fd_ < 0) return;
+    FdCache& cache = FdCache::Get();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    f_.pins--;
+  }
+  FdLease(const FdLease&) = delete;
+  FdLease& operator=(const FdLease&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  const HostFile& f_;
+  int fd_ = -1;
+};
+
+void HostFileContents::SetMaxOpenHostFiles(size_t n) {
+  FdCache& cache = FdCache::Get();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.capacity = std::max<size_t>(n, 1);
+  cache.EvictTo(cache.capacity + 1);
+}
+
+size_t HostFileContents::open_host_files() {
+  FdCache& cache = FdCache::Get();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  return cache.lru.size();
+}
 
 std::atomic<uint64_t> HostFileContents::host_bytes_read_{0};
 
 absl::StatusOr<std::unique_ptr<HostFileContents>> HostFileContents::Open(
     const std::string& path, HostFileMode mode) {
-  // O_NONBLOCK so that a FIFO does not block the open waiting for a writer
-  // (it is refused below); it has no effect on regular files but is cleared
-  // anyway. O_NOCTTY so that a terminal never becomes our controlling one.
   const int access = mode == HostFileMode::kWriteThrough ? O_RDWR : O_RDONLY;
-  int fd;
-  do {
-    fd = ::open(path.c_str(), access | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
-  // Owns fd from here on, so every early return closes it.
-  auto file = std::make_shared<const HostFile>(fd, path);
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": fstat: ", std::strerror(errno)));
+  int fd;
+  {
+    FdCache& cache = FdCache::Get();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    fd = OpenHost(path, access, &st);
+    while (fd < 0 && (errno == EMFILE || errno == ENFILE) && cache.EvictTo(cache.lru.size())) {
+      fd = OpenHost(path, access, &st);
+    }
   }
-  if (S_ISDIR(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(path, ": is a directory"));
-  }
+  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
   if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    ::close(fd);
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, S_ISDIR(st.st_mode) ? ": is a directory" : ": not a regular file"));
   }
-  const int fl = ::fcntl(fd, F_GETFL);
-  if (fl >= 0) (void)::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  auto file = std::make_shared<const HostFile>(path, access, st);
+  {
+    // The descriptor just opened becomes the cached one, so a file removed
+    // right after the import is still readable while it stays cached.
+    FdCache& cache = FdCache::Get();
+    std::lock_guard<std::mutex> lock(cache.mu);
+    cache.Insert(*file, fd);
+  }
   return std::unique_ptr<HostFileContents>(new HostFileContents(
       std::move(file), mode, static_cast<filesize_t>(st.st_size)));
 }
@@ -107,8 +264,10 @@ Errno HostFileContents::ReadHost(filesize_t offset, absl::Span<uint8_t> out,
   size_t want = 0;
   if (offset < limit) want = static_cast<size_t>(std::min<filesize_t>(out.size(), limit - offset));
   size_t done = 0;
+  FdLease lease(*file_);
+  if (want > 0 && lease.fd() < 0) return Errno::kIo;
   while (done < want) {
-    const ssize_t n = ::pread(file_->fd, out.data() + done, want - done,
+    const ssize_t n = ::pread(lease.fd(), out.data() + done, want - done,
                               static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -221,8 +380,10 @@ Result<size_t> HostFileContents::WriteThrough(filesize_t offset,
                                               absl::Span<const uint8_t> data) {
   if (offset + data.size() > static_cast<filesize_t>(INT64_MAX)) return Errno::kFbig;
   size_t done = 0;
+  FdLease lease(*file_);
+  if (lease.fd() < 0) return Errno::kIo;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(file_->fd, data.data() + done, data.size() - done,
+    const ssize_t n = ::pwrite(lease.fd(), data.data() + done, data.size() - done,
                                static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -238,9 +399,11 @@ Result<size_t> HostFileContents::WriteThrough(filesize_t offset,
 Errno HostFileContents::Resize(filesize_t size) {
   if (mode_ == HostFileMode::kCopyOnWrite) return ResizeCopyOnWrite(size);
   if (size > static_cast<filesize_t>(INT64_MAX)) return Errno::kFbig;
+  FdLease lease(*file_);
+  if (lease.fd() < 0) return Errno::kIo;
   int rc;
   do {
-    rc = ::ftruncate(file_->fd, static_cast<off_t>(size));
+    rc = ::ftruncate(lease.fd(), static_cast<off_t>(size));
   } while (rc != 0 && errno == EINTR);
   if (rc != 0) return FromHostErrno(errno);
   size_ = size;
@@ -269,9 +432,11 @@ Errno HostFileContents::Allocate(filesize_t offset, filesize_t len) {
 
 Errno HostFileContents::Sync() {
   if (mode_ != HostFileMode::kWriteThrough) return Errno::kSuccess;
+  FdLease lease(*file_);
+  if (lease.fd() < 0) return Errno::kIo;
   int rc;
   do {
-    rc = ::fsync(file_->fd);
+    rc = ::fsync(lease.fd());
   } while (rc != 0 && errno == EINTR);
   return rc == 0 ? Errno::kSuccess : Errno::kIo;
 }

@@ -25,10 +25,16 @@
 // guest reads in chunks it has not written; the guest is expected to own the
 // tree while it runs.
 //
-// The descriptor is opened once (O_CLOEXEC; O_RDONLY for copy-on-write,
-// O_RDWR for write-through) and kept open for the contents' lifetime and
-// that of its clones, so a host file removed or renamed after the import
-// stays readable, exactly as an open file does on POSIX.
+// Host descriptors (O_CLOEXEC; O_RDONLY for copy-on-write, O_RDWR for
+// write-through) are held in a bounded process-wide cache, least recently
+// used first out (SetMaxOpenHostFiles; by default 256, or a quarter of the
+// process's descriptor limit if that is lower), so a tree of any
+// number of files can be imported without running out of descriptors. A
+// file whose descriptor is still cached stays readable after it is removed
+// or renamed on the host, as an open file does on POSIX; once evicted it is
+// reopened by path, and if that path no longer names the same file (device
+// and inode as at import; for copy-on-write also size and ctime, since inode
+// numbers are reused), reads give IO rather than another file's bytes.
 //
 // Snapshots: the backend name is "host_file". A snapshot stores the bytes
 // (the codec lives in serialize/backend_registry.cc), and a restore yields a
@@ -116,8 +122,16 @@ class HostFileContents final : public FileContents {
   // import reads nothing and that reads are lazy).
   static uint64_t host_bytes_read() { return host_bytes_read_.load(); }
 
+  // At most `n` (>= 1) host descriptors are kept open by all HostFileContents
+  // of the process (more only while more calls run at once); excess ones are
+  // closed now. Host descriptors open right now, for tests.
+  static void SetMaxOpenHostFiles(size_t n);
+  static size_t open_host_files();
+
  private:
-  struct HostFile;  // the descriptor and path, shared by clones
+  struct HostFile;  // the path and identity, shared by clones
+  struct FdCache;   // the bounded set of open host descriptors
+  class FdLease;    // a descriptor pinned open for one call
 
   HostFileContents(std::shared_ptr<const HostFile> file, HostFileMode mode,
                    filesize_t size);

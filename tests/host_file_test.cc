@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -793,4 +794,80 @@ TEST_CASE("HostFileContents passes the FileContents conformance kit", "[host_fil
       opts);
 }
 
+}  // namespace vfs::testing
+
+namespace vfs::testing {
+namespace {
+
+// Restores the process-wide descriptor cap at scope exit.
+struct MaxOpenHostFiles {
+  explicit MaxOpenHostFiles(size_t n) { HostFileContents::SetMaxOpenHostFiles(n); }
+  ~MaxOpenHostFiles() { HostFileContents::SetMaxOpenHostFiles(64); }
+};
+
+TEST_CASE("Importing more host files than the descriptor cap keeps at most the cap open",
+          "[host_file][fds]") {
+  TempDir dir;
+  constexpr int kFiles = 300;
+  for (int i = 0; i < kFiles; ++i) WriteHostFile(dir / ("f" + std::to_string(i)), Pattern(100 + i, i));
+  MaxOpenHostFiles cap(8);
+  Sandbox sb;
+  REQUIRE(ImportHostTree(dir.path(), sb.fs(), "base/tree").ok());
+  CHECK(HostFileContents::open_host_files() <= 8);
+  // Every file reads back its own bytes, in two passes in different orders,
+  // reopening evicted descriptors as needed.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int k = 0; k < kFiles; ++k) {
+      const int i = pass == 0 ? k : kFiles - 1 - k;
+      Result<fd_t> fd = Open(sb.ctx(), sb.base(), "tree/f" + std::to_string(i));
+      REQUIRE(fd.ok());
+      CHECK(ValueOrDefault(ReadAll(sb.ctx(), *fd)) == Pattern(100 + i, i));
+      REQUIRE_OK(sb.ctx().fd_close(*fd));
+      CHECK(HostFileContents::open_host_files() <= 8);
+    }
+  }
+}
+
+TEST_CASE("A host file replaced after its descriptor was evicted reads IO, never the new bytes",
+          "[host_file][fds]") {
+  TempDir dir;
+  WriteHostFile(dir / "a", "original bytes");
+  WriteHostFile(dir / "b", "other");
+  MaxOpenHostFiles cap(1);
+  Sandbox sb;
+  REQUIRE(sb.fs().AddFile("base/a", OpenHost(dir / "a", HostFileMode::kCopyOnWrite)).ok());
+  // Opening b evicts a's descriptor (the cap is 1).
+  REQUIRE(sb.fs().AddFile("base/b", OpenHost(dir / "b", HostFileMode::kCopyOnWrite)).ok());
+  CHECK(HostFileContents::open_host_files() == 1);
+  // Replace a on the host: a new inode at the same path.
+  REQUIRE(::unlink((dir / "a").c_str()) == 0);
+  WriteHostFile(dir / "a", "REPLACED, LONGER BYTES");
+  Result<fd_t> fd = Open(sb.ctx(), sb.base(), "a");
+  REQUIRE(fd.ok());
+  CHECK(PRead(sb.ctx(), *fd, 8, 0).error() == Errno::kIo);
+  REQUIRE_OK(sb.ctx().fd_close(*fd));
+  // b was cached and unchanged: it reads normally.
+  CHECK(sb.fs().ReadFile("base/b").value_or("?") == "other");
+}
+
+TEST_CASE("An import survives a process descriptor limit below the file count", "[host_file][fds]") {
+  // With the process's own limit far below the file count, the cache gives
+  // back descriptors instead of failing the import with EMFILE.
+  TempDir dir;
+  for (int i = 0; i < 200; ++i) WriteHostFile(dir / ("f" + std::to_string(i)), "x");
+  struct rlimit old;
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  MaxOpenHostFiles cap(100000);  // the cache alone would not stop it
+  struct rlimit low = old;
+  low.rlim_cur = std::min<rlim_t>(old.rlim_cur, 96);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  Sandbox sb;
+  absl::Status s = ImportHostTree(dir.path(), sb.fs(), "base/t");
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &old) == 0);
+  INFO(s.ToString());
+  CHECK(s.ok());
+  CHECK(sb.fs().ReadFile("base/t/f199").value_or("?") == "x");
+}
+
+}  // namespace
 }  // namespace vfs::testing
