@@ -537,6 +537,29 @@ absl::StatusOr<Filestat> Filesystem::Stat(std::string_view path, bool follow) {
   return StatOf(r->inode);
 }
 
+absl::Status Filesystem::SetTimes(std::string_view path, timestamp_t atim,
+                                  timestamp_t mtim, timestamp_t ctim) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kNoFollow);
+  if (!r.ok()) return r.status();
+  if (r->inode == nullptr) return PathError(Errno::kNoent, path);
+  r->inode->atim = atim;
+  r->inode->mtim = mtim;
+  r->inode->ctim = ctim;
+  return absl::OkStatus();
+}
+
+absl::Status Filesystem::WithContents(
+    std::string_view path, const std::function<void(const FileContents&)>& fn) {
+  MutexLock lock(&mu_);
+  absl::StatusOr<Resolution> r = ResolveHostPath(path, FollowFinal::kFollow);
+  if (!r.ok()) return r.status();
+  if (r->inode == nullptr) return PathError(Errno::kNoent, path);
+  if (r->inode->kind() != InodeKind::kFile) return PathError(Errno::kIsdir, path);
+  fn(*r->inode->contents);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Filesystem::Entry>> Filesystem::List(
     std::string_view path) {
   MutexLock lock(&mu_);

@@ -95,6 +95,18 @@ class Filesystem {
   absl::StatusOr<std::string> ReadFile(std::string_view path);
   // Stats a path; `follow` decides whether a final symlink is followed.
   absl::StatusOr<Filestat> Stat(std::string_view path, bool follow = false);
+  // Sets all three times of the entry at `path` (a final symlink is not
+  // followed), ctim included, which no guest call can set: for loading
+  // fixtures and manifests exactly as they were saved.
+  absl::Status SetTimes(std::string_view path, timestamp_t atim,
+                        timestamp_t mtim, timestamp_t ctim);
+  // Calls `fn` with the contents of the regular file at `path` (a final
+  // symlink is followed), with the lock held: `fn` must not call back into
+  // this Filesystem. For tools that inspect a backend (a manifest writer
+  // recognising generated contents). NotFound; FailedPrecondition if not a
+  // regular file.
+  absl::Status WithContents(std::string_view path,
+                            const std::function<void(const FileContents&)>& fn);
 
   // ---- Quotas (vfs/quota.h). ----
   // Sets (or changes) the limits of the subtree rooted at directory `path`.
