@@ -207,27 +207,9 @@ BackendCodec MaterializingCodec(std::string name) {
 }
 
 BackendRegistry::BackendRegistry() {
-  BackendCodec memory;
-  memory.name = "memory";
-  memory.version = 1;
-  memory.save = SaveMemory;
-  memory.load = LoadMemory;
-  (void)Register(std::move(memory));
-
-  BackendCodec blob;
-  blob.name = "blob";
-  blob.version = 1;
-  blob.save = SaveBlob;
-  blob.load = LoadBlob;
-  (void)Register(std::move(blob));
-
-  BackendCodec generated;
-  generated.name = "generated";
-  generated.version = 1;
-  generated.save = SaveGenerated;
-  generated.load = LoadGenerated;
-  (void)Register(std::move(generated));
-
+  (void)Register({"memory", 1, SaveMemory, LoadMemory});
+  (void)Register({"blob", 1, SaveBlob, LoadBlob});
+  (void)Register({"generated", 1, SaveGenerated, LoadGenerated});
   (void)Register(MaterializingCodec("host_file"));
 }
 

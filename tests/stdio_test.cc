@@ -13,23 +13,14 @@
 namespace vfs::testing {
 namespace {
 
-Result<std::string> ReadUpTo(Context& ctx, fd_t fd, size_t max) {
-  std::string buf(max, '\0');
-  absl::Span<uint8_t> iov(reinterpret_cast<uint8_t*>(buf.data()), buf.size());
-  Result<size_t> n = ctx.fd_read(fd, absl::MakeConstSpan(&iov, 1));
-  if (!n.ok()) return n.error();
-  buf.resize(*n);
-  return buf;
-}
-
 TEST_CASE("stdin from a string reads the string, then end of file", "[stdio]") {
   Sandbox sb;
   Context ctx(sb.fs_);
   REQUIRE(stdio::StdinFromString(ctx, "line one\nline two\n").ok());
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 9)) == "line one\n");
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 100)) == "line two\n");
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 100)).empty());
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 100)).empty());
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 9)) == "line one\n");
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 100)) == "line two\n");
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 100)).empty());
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 100)).empty());
   // The descriptor is taken: a second attach fails.
   CHECK(stdio::StdinFromString(ctx, "x").code() == absl::StatusCode::kAlreadyExists);
 }
@@ -42,13 +33,13 @@ TEST_CASE("stdin from a host descriptor reads it to its end", "[stdio]") {
   REQUIRE(::write(p[1], "from host", 9) == 9);
   ::close(p[1]);
   REQUIRE(stdio::StdinFromHostFd(ctx, p[0]).ok());
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 100)) == "from host");
-  CHECK(ValueOrDefault(ReadUpTo(ctx, 0, 100)).empty());
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 100)) == "from host");
+  CHECK(ValueOrDefault(ReadSome(ctx, 0, 100)).empty());
   ::close(p[0]);
   // A descriptor that read(2) refuses gives IO.
   Context other(sb.fs_);
   REQUIRE(stdio::StdinFromHostFd(other, -1).ok());
-  CHECK(ReadUpTo(other, 0, 10).error() == Errno::kIo);
+  CHECK(ReadSome(other, 0, 10).error() == Errno::kIo);
 }
 
 TEST_CASE("stdout and stderr into one capture interleave in write order", "[stdio]") {

@@ -46,15 +46,6 @@ struct PipePair {
   std::unique_ptr<Context> reader, writer;
 };
 
-Result<std::string> Read(Context& ctx, fd_t fd, size_t max) {
-  std::string buf(max, '\0');
-  absl::Span<uint8_t> iov(reinterpret_cast<uint8_t*>(buf.data()), buf.size());
-  Result<size_t> n = ctx.fd_read(fd, absl::MakeConstSpan(&iov, 1));
-  if (!n.ok()) return n.error();
-  buf.resize(*n);
-  return buf;
-}
-
 ContextOptions Blocking(std::chrono::nanoseconds max_block) {
   ContextOptions o;
   o.max_block = max_block;
@@ -68,7 +59,7 @@ TEST_CASE("A blocking read of an empty pipe waits for a writer in another Contex
     std::this_thread::sleep_for(milliseconds(20));
     CHECK(ValueOrDefault(Write(*p.writer, 1, "late")) == 4);
   });
-  Result<std::string> got = Read(*p.reader, 0, 16);
+  Result<std::string> got = ReadSome(*p.reader, 0, 16);
   t.join();
   REQUIRE(got.ok());
   CHECK(*got == "late");
@@ -81,7 +72,7 @@ TEST_CASE("A blocked read returns end of file when the other Context closes the 
     std::this_thread::sleep_for(milliseconds(20));
     CHECK(p.writer->fd_close(1) == Errno::kSuccess);
   });
-  Result<std::string> got = Read(*p.reader, 0, 16);
+  Result<std::string> got = ReadSome(*p.reader, 0, 16);
   t.join();
   REQUIRE(got.ok());
   CHECK(got->empty());
@@ -106,7 +97,7 @@ TEST_CASE("A blocking write to a full pipe waits for the reader in another Conte
   REQUIRE(p.writer->fd_fdstat_set_flags(1, Fdflags()) == Errno::kSuccess);
   std::thread t([&] {
     std::this_thread::sleep_for(milliseconds(20));
-    CHECK(ValueOrDefault(Read(*p.reader, 0, 100)).size() == 100);
+    CHECK(ValueOrDefault(ReadSome(*p.reader, 0, 100)).size() == 100);
   });
   // Blocks until the reader made room, then writes what fits.
   Result<size_t> n = Write(*p.writer, 1, std::string(500, 'y'));
@@ -118,7 +109,7 @@ TEST_CASE("A blocking write to a full pipe waits for the reader in another Conte
 TEST_CASE("A nonblocking read of an empty pipe is AGAIN at once", "[streams][blocking]") {
   PipePair p(Blocking(hours(1)));
   REQUIRE(p.reader->fd_fdstat_set_flags(0, fdflags::kNonblock) == Errno::kSuccess);
-  CHECK(Read(*p.reader, 0, 16).error() == Errno::kAgain);
+  CHECK(ReadSome(*p.reader, 0, 16).error() == Errno::kAgain);
 }
 
 TEST_CASE("A blocking read never waits when every write end is in the same Context",
@@ -129,18 +120,18 @@ TEST_CASE("A blocking read never waits when every write end is in the same Conte
   auto fds = ctx.CreatePipe();
   REQUIRE(fds.ok());
   // Waiting could only deadlock: this guest is the only writer.
-  CHECK(Read(ctx, fds->first, 16).error() == Errno::kAgain);
+  CHECK(ReadSome(ctx, fds->first, 16).error() == Errno::kAgain);
   REQUIRE(ValueOrDefault(Write(ctx, fds->second, "self")) == 4);
-  CHECK(ValueOrDefault(Read(ctx, fds->first, 16)) == "self");
+  CHECK(ValueOrDefault(ReadSome(ctx, fds->first, 16)) == "self");
 }
 
 TEST_CASE("A blocking read gives AGAIN once max_block passes with nothing written",
           "[streams][blocking]") {
   PipePair p(Blocking(milliseconds(30)));
-  CHECK(Read(*p.reader, 0, 16).error() == Errno::kAgain);
+  CHECK(ReadSome(*p.reader, 0, 16).error() == Errno::kAgain);
   // Zero never waits, whoever holds the other end.
   PipePair q(Blocking(std::chrono::nanoseconds(0)));
-  CHECK(Read(*q.reader, 0, 16).error() == Errno::kAgain);
+  CHECK(ReadSome(*q.reader, 0, 16).error() == Errno::kAgain);
 }
 
 TEST_CASE("A descriptor closed while its reader waits gives BADF, not a dangling read",
@@ -151,7 +142,7 @@ TEST_CASE("A descriptor closed while its reader waits gives BADF, not a dangling
     CHECK(p.reader->fd_close(0) == Errno::kSuccess);
     // Wake the waiter: closing a stream end notifies.
   });
-  Result<std::string> got = Read(*p.reader, 0, 16);
+  Result<std::string> got = ReadSome(*p.reader, 0, 16);
   t.join();
   CHECK(got.error() == Errno::kBadf);
 }

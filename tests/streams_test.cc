@@ -23,16 +23,6 @@ absl::Span<const uint8_t> B(std::string_view s) {
 }
 
 // One fd_read of up to `len` bytes; the bytes read, or the errno.
-Result<std::string> ReadSome(Context& ctx, fd_t fd, size_t len) {
-  std::string out(len, '\0');
-  absl::Span<uint8_t> iov[] = {
-      absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), len)};
-  Result<size_t> n = ctx.fd_read(fd, iov);
-  if (!n.ok()) return n.error();
-  out.resize(*n);
-  return out;
-}
-
 // Direct Stream reads.
 Result<std::string> StreamRead(Stream& s, size_t len) {
   std::string out(len, '\0');

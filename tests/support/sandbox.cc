@@ -117,4 +117,13 @@ std::vector<std::string> Names(const std::vector<Listed>& listing) {
   return out;
 }
 
+Result<std::string> ReadSome(Context& ctx, fd_t fd, size_t len) {
+  std::string out(len, '\0');
+  absl::Span<uint8_t> iov[] = {absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), len)};
+  Result<size_t> n = ctx.fd_read(fd, iov);
+  if (!n.ok()) return n.error();
+  out.resize(*n);
+  return out;
+}
+
 }  // namespace vfs::testing

@@ -84,6 +84,8 @@ Result<size_t> Write(Context& ctx, fd_t fd, std::string_view bytes);
 // fd_pwrite of one buffer.
 Result<size_t> PWrite(Context& ctx, fd_t fd, std::string_view bytes,
                       filesize_t offset);
+// One fd_read of up to `len` bytes (a stream's AGAIN or EOF shows as is).
+Result<std::string> ReadSome(Context& ctx, fd_t fd, size_t len);
 // fd_read until end of file (or up to `max` bytes).
 Result<std::string> ReadAll(Context& ctx, fd_t fd, size_t max = 1 << 20);
 // fd_pread of up to `len` bytes.
