@@ -188,6 +188,23 @@ TEST_CASE("Nested subtree quotas charge every enclosing quota", "[quota]") {
   CHECK(s.fs().QuotaUsageAt("base/outer/inner")->bytes == 550);
 }
 
+TEST_CASE("A quota set around an existing one takes it in, usage and limits", "[quota]") {
+  Sandbox s("base/outer/inner/f = 0123456789\nbase/outer/g = abc");
+  REQUIRE(s.fs().SetQuota("base/outer/inner", {100, kUnlimited}).ok());
+  REQUIRE(s.fs().SetQuota("base/outer", {50, kUnlimited}).ok());
+  // outer, inner, f, g; 13 bytes, inner's included.
+  CHECK(s.fs().QuotaUsageAt("base/outer")->inodes == 4);
+  CHECK(s.fs().QuotaUsageAt("base/outer")->bytes == 13);
+  CHECK(s.fs().QuotaUsageAt("base/outer/inner")->bytes == 10);
+  fd_t f = ValueOrDefault(Open(s.ctx(), s.base(), "outer/inner/f"));
+  // Inner allows 90 more bytes, outer only 37: the outer limit binds.
+  CHECK_ERRNO(PWrite(s.ctx(), f, std::string(38, 'x'), 10).error(), Errno::kDquot);
+  CHECK(ValueOrDefault(PWrite(s.ctx(), f, std::string(37, 'x'), 10)) == 37);
+  CHECK(s.fs().QuotaUsageAt("base/outer")->bytes == 50);
+  CHECK(s.fs().QuotaUsageAt("base/outer/inner")->bytes == 47);
+  REQUIRE_OK(s.ctx().fd_close(f));
+}
+
 TEST_CASE("Setting a quota on a full subtree charges what is there, even past the limit",
           "[quota]") {
   Sandbox s("base/d/a = 0123456789\nbase/d/e/b = 01234\nbase/d/l -> a");

@@ -632,14 +632,17 @@ absl::Status Filesystem::SetQuota(std::string_view path, QuotaLimits limits) {
   while (!pending.empty()) {
     Inode* n = pending.back();
     pending.pop_back();
-    if (n->quota != outer) continue;  // a hard link already moved
-    if (n != root && quotas_.contains(n)) {
-      SubtreeQuota* nested = n->quota;  // n's own quota (n is its root)
-      nested->parent = q;
-      q->usage.bytes += nested->usage.bytes;
-      q->usage.inodes += nested->usage.inodes;
+    if (n != root && n->quota != nullptr && n->quota->root == n) {
+      // A nested quota root: its whole quota now nests in q.
+      SubtreeQuota* nested = n->quota;
+      if (nested->parent == outer) {
+        nested->parent = q;
+        q->usage.bytes += nested->usage.bytes;
+        q->usage.inodes += nested->usage.inodes;
+      }
       continue;
     }
+    if (n->quota != outer) continue;  // a hard link already moved
     n->quota = q;
     q->usage.bytes += n->charged_bytes;
     q->usage.inodes += 1;
