@@ -40,7 +40,8 @@ std::vector<Context*> Raw(const LiveState& s) {
   return out;
 }
 
-std::string ReadSome(Context& ctx, fd_t fd, size_t n) {
+// One fd_read as text, or "<errno>" when it fails.
+std::string ReadText(Context& ctx, fd_t fd, size_t n) {
   std::string out(n, '\0');
   absl::Span<uint8_t> iov(reinterpret_cast<uint8_t*>(out.data()), n);
   Result<size_t> got = ctx.fd_read(fd, absl::MakeConstSpan(&iov, 1));
@@ -95,7 +96,7 @@ TEST_CASE("A restored descriptor continues reading exactly where it stopped",
   Sandbox sb("base/f = 0123456789abcdef\nbase/d/\nbase/d/one = 1\nbase/d/two = 2\n");
   Context& c = sb.ctx();
   const fd_t f = ValueOrDefault(Open(c, sb.base(), "f"));
-  CHECK(ReadSome(c, f, 5) == "01234");
+  CHECK(ReadText(c, f, 5) == "01234");
   // An unlinked file open elsewhere, with its own offset.
   const fd_t g = ValueOrDefault(Open(c, sb.base(), "d/one"));
   REQUIRE_OK(c.path_unlink_file(sb.base(), "d/one"));
@@ -104,10 +105,10 @@ TEST_CASE("A restored descriptor continues reading exactly where it stopped",
 
   LiveState r = MustLoad(bytes);
   Context& rc = *r.contexts[0];
-  CHECK(ReadSome(rc, f, 5) == "56789");
-  CHECK(ReadSome(c, f, 5) == "56789");  // the original goes on unaffected
+  CHECK(ReadText(rc, f, 5) == "56789");
+  CHECK(ReadText(c, f, 5) == "56789");  // the original goes on unaffected
   CHECK(ValueOrDefault(rc.fd_tell(f)) == 10);
-  CHECK(ReadSome(rc, g, 10) == "1");
+  CHECK(ReadText(rc, g, 10) == "1");
   Result<Filestat> st = rc.fd_filestat_get(g);
   REQUIRE(st.ok());
   CHECK(st->nlink == 0);
@@ -156,20 +157,20 @@ TEST_CASE("Streams keep their unread bytes, and pipes their ends", "[snapshot]")
   absl::StatusOr<std::pair<fd_t, fd_t>> p = c.CreatePipe();
   REQUIRE(p.ok());
   REQUIRE(Write(c, p->second, "hello world").ok());
-  CHECK(ReadSome(c, p->first, 6) == "hello ");
+  CHECK(ReadText(c, p->first, 6) == "hello ");
   REQUIRE(c.AttachStream(20, StreamEnd::kRead).ok());
   REQUIRE(c.StreamFeed(20, "fed").ok());
   Context* ctxs[] = {&c};
   LiveState r = MustLoad(MustSave(sb.fs(), ctxs));
   Context& rc = *r.contexts[0];
-  CHECK(ReadSome(rc, p->first, 100) == "world");
-  CHECK(ReadSome(rc, p->first, 100) == "<again>");  // the write end is still open
+  CHECK(ReadText(rc, p->first, 100) == "world");
+  CHECK(ReadText(rc, p->first, 100) == "<again>");  // the write end is still open
   REQUIRE_OK(rc.fd_close(p->second));
-  CHECK(ReadSome(rc, p->first, 100).empty());  // end of file
-  CHECK(ReadSome(rc, 20, 100) == "fed");
-  CHECK(ReadSome(rc, 20, 100) == "<again>");  // host input still open
+  CHECK(ReadText(rc, p->first, 100).empty());  // end of file
+  CHECK(ReadText(rc, 20, 100) == "fed");
+  CHECK(ReadText(rc, 20, 100) == "<again>");  // host input still open
   REQUIRE(rc.StreamCloseInput(20).ok());
-  CHECK(ReadSome(rc, 20, 100).empty());
+  CHECK(ReadText(rc, 20, 100).empty());
   CHECK(r.fs->Fsck().ok());
 }
 
