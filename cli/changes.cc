@@ -1,11 +1,38 @@
 #include "cli/changes.h"
 
-#include <functional>
+#include <algorithm>
 #include <set>
+#include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "vfs/file_contents.h"
 
 namespace vfs::cli {
+
+namespace {
+
+// A hash of a file's bytes, read 64 KiB at a time so a file of any size
+// costs one buffer (Filesystem::ReadFile would read it whole). Both captures
+// cut the same pieces, so equal bytes hash equally.
+size_t HashContents(Filesystem& fs, const std::string& path) {
+  constexpr size_t kPiece = 64 * 1024;
+  std::vector<uint8_t> buf(kPiece);
+  size_t hash = 0;
+  absl::Status s = fs.WithContents(path, [&](const FileContents& contents) {
+    const filesize_t size = contents.Size();
+    for (filesize_t offset = 0; offset < size;) {
+      const size_t want = static_cast<size_t>(std::min<filesize_t>(kPiece, size - offset));
+      Result<size_t> n = contents.Read(offset, absl::MakeSpan(buf.data(), want));
+      if (!n.ok() || *n == 0) break;  // unreadable: compared by size alone
+      hash = absl::HashOf(hash, absl::string_view(reinterpret_cast<const char*>(buf.data()), *n));
+      offset += *n;
+    }
+  });
+  return s.ok() ? hash : 0;
+}
+
+}  // namespace
 
 TreeState CaptureTree(Filesystem& fs) {
   TreeState state;
@@ -17,8 +44,7 @@ TreeState CaptureTree(Filesystem& fs) {
     item.size = e.stat.size;
     item.ino = e.stat.ino;
     if (e.kind == InodeKind::kFile) {
-      absl::StatusOr<std::string> bytes = fs.ReadFile(e.path);
-      item.content_hash = std::hash<std::string>()(bytes.ok() ? *bytes : "");
+      item.content_hash = HashContents(fs, e.path);
     } else if (e.kind == InodeKind::kSymlink) {
       item.content_hash = std::hash<std::string>()(e.target);
     }

@@ -37,12 +37,11 @@
 #include "vfs/path_resolver.h"
 #include "vfs/result.h"
 #include "vfs/stream.h"
+#include "vfs/wasi_filesystem.h"
 #include "vfs/wasi_types.h"
 
 namespace vfs {
 
-using IoVecs = absl::Span<const absl::Span<uint8_t>>;
-using ConstIoVecs = absl::Span<const absl::Span<const uint8_t>>;
 
 // A descriptor taken out of a Context by the host. Move-only; it keeps its
 // inode open until it is inserted into a Context or destroyed.
@@ -90,7 +89,7 @@ struct ContextOptions {
   std::chrono::nanoseconds max_block = std::chrono::seconds(5);
 };
 
-class Context {
+class Context final : public WasiFilesystem {
  public:
   explicit Context(std::shared_ptr<Filesystem> fs, ContextOptions options = {});
   ~Context();
@@ -142,64 +141,54 @@ class Context {
   // Open descriptor numbers, ascending.
   std::vector<fd_t> OpenDescriptors();
 
-  // Readiness of `fd` for poll_oneoff: a file is always ready (nbytes = the
-  // bytes after the offset when reading); a stream is ready to read when it
-  // holds bytes or has reached end of file (hangup), and always ready to
-  // write. Needs POLL_FD_READWRITE; a directory is BADF.
-  struct PollState {
-    bool ready = false;
-    filesize_t nbytes = 0;
-    bool hangup = false;
-  };
-  Result<PollState> PollReadiness(fd_t fd, bool write);
+  // poll_oneoff readiness (WasiFilesystem::PollReadiness).
+  Result<PollState> PollReadiness(fd_t fd, bool write) override;
 
-  // ---- WASI preview1. Parameter order and names follow the witx. ----
+  // ---- WASI preview1 (documented in vfs/wasi_filesystem.h). ----
 
   Result<fd_t> path_open(fd_t fd, Lookupflags dirflags, std::string_view path,
                          Oflags oflags, Rights fs_rights_base,
-                         Rights fs_rights_inheriting, Fdflags fdflags);
-  Result<size_t> fd_read(fd_t fd, IoVecs iovs);
-  Result<size_t> fd_pread(fd_t fd, IoVecs iovs, filesize_t offset);
-  Result<size_t> fd_write(fd_t fd, ConstIoVecs iovs);
-  Result<size_t> fd_pwrite(fd_t fd, ConstIoVecs iovs, filesize_t offset);
-  Result<filesize_t> fd_seek(fd_t fd, int64_t offset, Whence whence);
-  Result<filesize_t> fd_tell(fd_t fd);
-  Errno fd_close(fd_t fd);
-  Errno fd_renumber(fd_t fd, fd_t to);
-  Errno fd_sync(fd_t fd);
-  Errno fd_datasync(fd_t fd);
-  Errno fd_advise(fd_t fd, filesize_t offset, filesize_t len, Advice advice);
-  Errno fd_allocate(fd_t fd, filesize_t offset, filesize_t len);
-  Result<Fdstat> fd_fdstat_get(fd_t fd);
-  Errno fd_fdstat_set_flags(fd_t fd, Fdflags flags);
+                         Rights fs_rights_inheriting, Fdflags fdflags) override;
+  Result<size_t> fd_read(fd_t fd, IoVecs iovs) override;
+  Result<size_t> fd_pread(fd_t fd, IoVecs iovs, filesize_t offset) override;
+  Result<size_t> fd_write(fd_t fd, ConstIoVecs iovs) override;
+  Result<size_t> fd_pwrite(fd_t fd, ConstIoVecs iovs, filesize_t offset) override;
+  Result<filesize_t> fd_seek(fd_t fd, int64_t offset, Whence whence) override;
+  Result<filesize_t> fd_tell(fd_t fd) override;
+  Errno fd_close(fd_t fd) override;
+  Errno fd_renumber(fd_t fd, fd_t to) override;
+  Errno fd_sync(fd_t fd) override;
+  Errno fd_datasync(fd_t fd) override;
+  Errno fd_advise(fd_t fd, filesize_t offset, filesize_t len, Advice advice) override;
+  Errno fd_allocate(fd_t fd, filesize_t offset, filesize_t len) override;
+  Result<Fdstat> fd_fdstat_get(fd_t fd) override;
+  Errno fd_fdstat_set_flags(fd_t fd, Fdflags flags) override;
   Errno fd_fdstat_set_rights(fd_t fd, Rights fs_rights_base,
-                             Rights fs_rights_inheriting);
-  Result<Filestat> fd_filestat_get(fd_t fd);
-  Errno fd_filestat_set_size(fd_t fd, filesize_t size);
+                             Rights fs_rights_inheriting) override;
+  Result<Filestat> fd_filestat_get(fd_t fd) override;
+  Errno fd_filestat_set_size(fd_t fd, filesize_t size) override;
   Errno fd_filestat_set_times(fd_t fd, timestamp_t atim, timestamp_t mtim,
-                              Fstflags fst_flags);
-  // Fills `buf` with dirents (24-byte witx header + name) starting after
-  // `cookie`, and returns the bytes used. A result equal to buf.size() means
-  // the listing may continue (the last entry may be cut short).
-  Result<size_t> fd_readdir(fd_t fd, absl::Span<uint8_t> buf, dircookie_t cookie);
-  Result<Prestat> fd_prestat_get(fd_t fd);
-  Errno fd_prestat_dir_name(fd_t fd, absl::Span<uint8_t> path);
-  Errno path_create_directory(fd_t fd, std::string_view path);
+                              Fstflags fst_flags) override;
+  Result<size_t> fd_readdir(fd_t fd, absl::Span<uint8_t> buf,
+                            dircookie_t cookie) override;
+  Result<Prestat> fd_prestat_get(fd_t fd) override;
+  Errno fd_prestat_dir_name(fd_t fd, absl::Span<uint8_t> path) override;
+  Errno path_create_directory(fd_t fd, std::string_view path) override;
   Result<Filestat> path_filestat_get(fd_t fd, Lookupflags flags,
-                                     std::string_view path);
+                                     std::string_view path) override;
   Errno path_filestat_set_times(fd_t fd, Lookupflags flags,
                                 std::string_view path, timestamp_t atim,
-                                timestamp_t mtim, Fstflags fst_flags);
+                                timestamp_t mtim, Fstflags fst_flags) override;
   Errno path_link(fd_t old_fd, Lookupflags old_flags, std::string_view old_path,
-                  fd_t new_fd, std::string_view new_path);
+                  fd_t new_fd, std::string_view new_path) override;
   Result<size_t> path_readlink(fd_t fd, std::string_view path,
-                               absl::Span<uint8_t> buf);
-  Errno path_remove_directory(fd_t fd, std::string_view path);
+                               absl::Span<uint8_t> buf) override;
+  Errno path_remove_directory(fd_t fd, std::string_view path) override;
   Errno path_rename(fd_t fd, std::string_view old_path, fd_t new_fd,
-                    std::string_view new_path);
+                    std::string_view new_path) override;
   Errno path_symlink(std::string_view old_path, fd_t fd,
-                     std::string_view new_path);
-  Errno path_unlink_file(fd_t fd, std::string_view path);
+                     std::string_view new_path) override;
+  Errno path_unlink_file(fd_t fd, std::string_view path) override;
 
  private:
   friend class StateAccess;  // serialize/: capture, rebuild and swap tables

@@ -111,7 +111,7 @@ Outcome PutSizes(const std::vector<std::string>& strings, uint32_t count_ptr,
 
 }  // namespace
 
-WasiAbi::WasiAbi(Context& ctx, AbiOptions options)
+WasiAbi::WasiAbi(WasiFilesystem& ctx, AbiOptions options)
     : ctx_(ctx), options_(std::move(options)) {
   rng_.seed(options_.random_seed);  // used only in deterministic mode
 }
@@ -215,7 +215,7 @@ Outcome WasiAbi::PollOneoff(uint32_t in, uint32_t out, uint32_t n,
       clocks.push_back({userdata, deadline});
     } else if (tag == 1 || tag == 2) {
       const uint32_t fd = static_cast<uint32_t>(Get(s + 16, 4));
-      Result<Context::PollState> st = ctx_.PollReadiness(fd, tag == 2);
+      Result<WasiFilesystem::PollState> st = ctx_.PollReadiness(fd, tag == 2);
       if (!st.ok()) {
         emit(userdata, st.error(), tag, 0, 0);
       } else if (st->ready) {

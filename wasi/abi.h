@@ -1,7 +1,8 @@
 // WasiAbi: every wasi_snapshot_preview1 function over a guest's linear
-// memory, on top of vfs::Context. It decodes raw arguments (the i32/i64
+// memory, on top of a vfs::WasiFilesystem (a Context, or a decorator over one
+// such as fixtures/journal.h's). It decodes raw arguments (the i32/i64
 // values an engine hands over), checks every pointer and length against
-// GuestMemory, calls the Context, and encodes results with the exact witx
+// GuestMemory, calls the filesystem, and encodes results with the exact witx
 // layouts. It knows nothing about any engine: an engine binding checks
 // signatures against wasi/imports.h and forwards each call to Call().
 //
@@ -20,7 +21,7 @@
 
 #include "absl/types/span.h"
 #include "vfs/clock.h"
-#include "vfs/context.h"
+#include "vfs/wasi_filesystem.h"
 #include "wasi/guest_memory.h"
 #include "wasi/imports.h"
 
@@ -51,14 +52,12 @@ struct Outcome {
 
 class WasiAbi {
  public:
-  WasiAbi(Context& ctx, AbiOptions options);
+  WasiAbi(WasiFilesystem& ctx, AbiOptions options);
 
   // Runs one import with `args` (one per parameter, i32 zero-extended).
   // `args.size()` must match the import's signature: engines check that at
   // instantiation.
   Outcome Call(Import id, absl::Span<const uint64_t> args, GuestMemory memory);
-
-  Context& context() { return ctx_; }
 
  private:
   Outcome Dispatch(Import id, absl::Span<const uint64_t> a, GuestMemory& m);
@@ -69,7 +68,7 @@ class WasiAbi {
   uint64_t Realtime();
   uint64_t Monotonic();
 
-  Context& ctx_;
+  WasiFilesystem& ctx_;
   AbiOptions options_;
   DeterministicClock fixed_realtime_;
   DeterministicClock fixed_monotonic_{0, 1000};

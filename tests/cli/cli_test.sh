@@ -2,10 +2,12 @@
 # Runs the real `vfs` binary: usage errors, --dir handling, --env, exit
 # statuses, --changes, the --dir modes (the default copy-on-write and `copy`
 # never write the host tree; `write-through` changes existing host files'
-# bytes and nothing else), snapshots (--save, --image) and `vfs info`.
-# usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR
+# bytes and nothing else), snapshots (--save, --image) and `vfs info`; that
+# arguments after MODULE reach the guest untouched (tests/guest/args_env.c
+# prints its argv). The tree subcommands are in trees_test.sh.
+# usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR [ARGS_ENV_WASM]
 set -u
-vfs="$1"; guest="$2"; src="$3"
+vfs="$1"; guest="$2"; src="$3"; args_guest="${4:-}"
 pass=0; fail=0
 check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [GREP_PATTERN FILE]
   local name="$1" want="$2" got="$3"
@@ -19,25 +21,37 @@ check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [GREP_PATTERN FILE]
 }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-"$vfs" --help >"$tmp/o" 2>&1; check "--help prints usage" 0 $? "usage: vfs run" "$tmp/o"
+"$vfs" --help >"$tmp/o" 2>&1; check "--help prints usage" 0 $? "usage: vfs \[OPTIONS\] SUBCOMMAND" "$tmp/o"
+for sub in run info pack unpack ls tree cat diff; do
+  check "--help lists $sub" 0 0 "^  $sub  " "$tmp/o"
+done
 "$vfs" run --help >"$tmp/o" 2>&1; check "run --help prints usage" 0 $? "--dir HOST_DIR" "$tmp/o"
 check "run --help documents --dir-mode" 0 0 "--dir-mode MODE" "$tmp/o"
 "$vfs" >"$tmp/o" 2>&1; check "no subcommand is a usage error" 2 $? "usage" "$tmp/o"
 "$vfs" run >"$tmp/o" 2>&1; check "run without a module" 2 $? "no module given" "$tmp/o"
 "$vfs" run --bogus x.wasm >"$tmp/o" 2>&1; check "unknown option" 2 $? "unknown option --bogus" "$tmp/o"
 "$vfs" run --env NOEQUALS x.wasm >"$tmp/o" 2>&1; check "--env without =" 2 $? "NAME=VALUE" "$tmp/o"
-"$vfs" run --dir >"$tmp/o" 2>&1; check "--dir without a value" 2 $? "needs a value" "$tmp/o"
+"$vfs" run --dir >"$tmp/o" 2>&1; check "--dir without a value" 2 $? "--dir: 1 required HOST_DIR" "$tmp/o"
 "$vfs" run --budget 0 x.wasm >"$tmp/o" 2>&1; check "--budget 0" 2 $? "positive number" "$tmp/o"
+"$vfs" run --budget=lots x.wasm >"$tmp/o" 2>&1; check "--budget=lots" 2 $? "needs a positive number, got 'lots'" "$tmp/o"
+"$vfs" run --dir=::/ x.wasm >"$tmp/o" 2>&1; check "--dir with an empty host dir" 2 $? "needs HOST_DIR" "$tmp/o"
+# A repeatable option takes one value per use: MODULE is not taken for a
+# second --env value.
+"$vfs" run --env A=1 --env B=2 "$tmp/missing.wasm" >"$tmp/o" 2>&1
+check "--env twice, then MODULE" 1 $? "missing.wasm: cannot open" "$tmp/o"
+"$vfs" run "$tmp/missing.wasm" --bogus --dir >"$tmp/o" 2>&1
+check "options after MODULE are the guest's, not ours" 1 $? "missing.wasm: cannot open" "$tmp/o"
+"$vfs" bogus >"$tmp/o" 2>&1; check "an unknown subcommand" 2 $? "unknown subcommand 'bogus'" "$tmp/o"
 "$vfs" run --dir-mode=bogus --dir "$tmp::/" x.wasm >"$tmp/o" 2>&1
-check "a bad --dir-mode is a usage error" 2 $? "--dir-mode needs copy, cow or write-through, got 'bogus'" "$tmp/o"
+check "a bad --dir-mode is a usage error" 2 $? "--dir-mode: needs copy, cow or write-through, got 'bogus'" "$tmp/o"
 "$vfs" run --dir-mode COW x.wasm >"$tmp/o" 2>&1; check "--dir-mode values are exact" 2 $? "got 'COW'" "$tmp/o"
-"$vfs" run --dir-mode >"$tmp/o" 2>&1; check "--dir-mode without a value" 2 $? "needs a value" "$tmp/o"
+"$vfs" run --dir-mode >"$tmp/o" 2>&1; check "--dir-mode without a value" 2 $? "--dir-mode: 1 required MODE missing" "$tmp/o"
 "$vfs" run "$tmp/missing.wasm" >"$tmp/o" 2>&1; check "missing module" 1 $? "cannot open" "$tmp/o"
 printf 'not wasm' >"$tmp/bad.wasm"
 "$vfs" run "$tmp/bad.wasm" >"$tmp/o" 2>&1; check "invalid module" 1 $? "not a valid wasm module" "$tmp/o"
 "$vfs" run --dir "$tmp/nope::/" "$guest" >"$tmp/o" 2>&1; check "--dir that does not exist" 1 $? "not a directory" "$tmp/o"
 "$vfs" run --dir "$tmp::../up" "$guest" >"$tmp/o" 2>&1; check "--dir guest path with .." 1 $? "may not contain" "$tmp/o"
-"$vfs" info >"$tmp/o" 2>&1; check "info without a snapshot" 2 $? "exactly one SNAPSHOT" "$tmp/o"
+"$vfs" info >"$tmp/o" 2>&1; check "info without a snapshot" 2 $? "SNAPSHOT is required" "$tmp/o"
 "$vfs" info "$tmp/none.snap" >"$tmp/o" 2>&1; check "info on a missing file" 1 $? "cannot open" "$tmp/o"
 printf 'not a snapshot at all, no' >"$tmp/junk.snap"
 "$vfs" info "$tmp/junk.snap" >"$tmp/o" 2>&1; check "info on a non-snapshot" 1 $? "bad magic" "$tmp/o"
@@ -66,6 +80,9 @@ if [ -f "$guest" ]; then
     fi
   }
   tree_unchanged "the default mode leaves the host tree unchanged" "$tmp/fx"
+  "$vfs" run --dir-mode=write-through --dir-mode=cow --dir="$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
+  check "the last --dir-mode wins; --dir=VALUE works" 0 $? "8 numbers, sum 31" "$tmp/o"
+  tree_unchanged "the last --dir-mode (cow) leaves the host tree unchanged" "$tmp/fx"
   "$vfs" run --dir-mode=cow --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
   check "--dir-mode=cow runs the demo" 0 $? "8 numbers, sum 31" "$tmp/o"
   check "--dir-mode=cow: the guest sees its append" 0 0 "todo.txt (48 bytes)" "$tmp/o"
@@ -127,6 +144,16 @@ if [ -f "$guest" ]; then
   check "--image rejects a corrupt snapshot" 1 $? "checksum mismatch" "$tmp/o"
 else
   echo "SKIPPED: demo guest not built (guest toolchain missing)"
+fi
+
+if [ -n "$args_guest" ] && [ -f "$args_guest" ]; then
+  # Everything after MODULE, options included, is the guest's argv.
+  "$vfs" run --env=K=v "$args_guest" --dir x --env=Y=1 -- -h >"$tmp/o" 2>&1
+  check "arguments after MODULE go to the guest" 0 $? 'argv\[1\]: "--dir"' "$tmp/o"
+  check "... all of them, in order" 0 0 'argv\[5\]: "-h"' "$tmp/o"
+  check "... and are not parsed as options" 0 0 'environ count: 1' "$tmp/o"
+else
+  echo "SKIPPED: args_env guest not built (guest toolchain missing)"
 fi
 
 echo "$pass passed, $fail failed"

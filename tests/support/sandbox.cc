@@ -30,7 +30,7 @@ Sandbox::~Sandbox() {
   if (!s.ok()) FAIL_CHECK(s.ToString() << "\n" << fs_->Dump());
 }
 
-Result<fd_t> Open(Context& ctx, fd_t dir, std::string_view path, Oflags oflags,
+Result<fd_t> Open(WasiFilesystem& ctx, fd_t dir, std::string_view path, Oflags oflags,
                   Rights base, Rights inheriting, Fdflags fdflags,
                   Lookupflags lookup) {
   return ctx.path_open(dir, lookup, path, oflags, base, inheriting, fdflags);
@@ -42,18 +42,18 @@ absl::Span<const uint8_t> Bytes(std::string_view s) {
 }
 }  // namespace
 
-Result<size_t> Write(Context& ctx, fd_t fd, std::string_view bytes) {
+Result<size_t> Write(WasiFilesystem& ctx, fd_t fd, std::string_view bytes) {
   absl::Span<const uint8_t> iov[] = {Bytes(bytes)};
   return ctx.fd_write(fd, iov);
 }
 
-Result<size_t> PWrite(Context& ctx, fd_t fd, std::string_view bytes,
+Result<size_t> PWrite(WasiFilesystem& ctx, fd_t fd, std::string_view bytes,
                       filesize_t offset) {
   absl::Span<const uint8_t> iov[] = {Bytes(bytes)};
   return ctx.fd_pwrite(fd, iov, offset);
 }
 
-Result<std::string> ReadAll(Context& ctx, fd_t fd, size_t max) {
+Result<std::string> ReadAll(WasiFilesystem& ctx, fd_t fd, size_t max) {
   std::string out;
   uint8_t buf[4096];
   while (out.size() < max) {
@@ -66,7 +66,7 @@ Result<std::string> ReadAll(Context& ctx, fd_t fd, size_t max) {
   return out;
 }
 
-Result<std::string> PRead(Context& ctx, fd_t fd, size_t len, filesize_t offset) {
+Result<std::string> PRead(WasiFilesystem& ctx, fd_t fd, size_t len, filesize_t offset) {
   std::string out(len, '\0');
   absl::Span<uint8_t> iov[] = {absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), len)};
   Result<size_t> n = ctx.fd_pread(fd, iov, offset);
@@ -75,7 +75,7 @@ Result<std::string> PRead(Context& ctx, fd_t fd, size_t len, filesize_t offset) 
   return out;
 }
 
-Result<std::vector<Listed>> ListDir(Context& ctx, fd_t fd, size_t buf_len) {
+Result<std::vector<Listed>> ListDir(WasiFilesystem& ctx, fd_t fd, size_t buf_len) {
   std::vector<Listed> out;
   std::vector<uint8_t> buf(buf_len);
   dircookie_t cookie = 0;
@@ -117,7 +117,7 @@ std::vector<std::string> Names(const std::vector<Listed>& listing) {
   return out;
 }
 
-Result<std::string> ReadSome(Context& ctx, fd_t fd, size_t len) {
+Result<std::string> ReadSome(WasiFilesystem& ctx, fd_t fd, size_t len) {
   std::string out(len, '\0');
   absl::Span<uint8_t> iov[] = {absl::MakeSpan(reinterpret_cast<uint8_t*>(out.data()), len)};
   Result<size_t> n = ctx.fd_read(fd, iov);

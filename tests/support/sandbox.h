@@ -75,21 +75,21 @@ inline constexpr Lookupflags kNoFollow{};
 inline constexpr Rights kAllFileRights = rights::kRegularFileBase;
 
 // path_open with the common defaults: follow symlinks, all file rights.
-Result<fd_t> Open(Context& ctx, fd_t dir, std::string_view path,
+Result<fd_t> Open(WasiFilesystem& ctx, fd_t dir, std::string_view path,
                   Oflags oflags = Oflags(), Rights base = rights::kAll,
                   Rights inheriting = rights::kAll, Fdflags fdflags = Fdflags(),
                   Lookupflags lookup = lookupflags::kSymlinkFollow);
 // fd_write of one buffer; returns bytes written or the errno.
-Result<size_t> Write(Context& ctx, fd_t fd, std::string_view bytes);
+Result<size_t> Write(WasiFilesystem& ctx, fd_t fd, std::string_view bytes);
 // fd_pwrite of one buffer.
-Result<size_t> PWrite(Context& ctx, fd_t fd, std::string_view bytes,
+Result<size_t> PWrite(WasiFilesystem& ctx, fd_t fd, std::string_view bytes,
                       filesize_t offset);
 // One fd_read of up to `len` bytes (a stream's AGAIN or EOF shows as is).
-Result<std::string> ReadSome(Context& ctx, fd_t fd, size_t len);
+Result<std::string> ReadSome(WasiFilesystem& ctx, fd_t fd, size_t len);
 // fd_read until end of file (or up to `max` bytes).
-Result<std::string> ReadAll(Context& ctx, fd_t fd, size_t max = 1 << 20);
+Result<std::string> ReadAll(WasiFilesystem& ctx, fd_t fd, size_t max = 1 << 20);
 // fd_pread of up to `len` bytes.
-Result<std::string> PRead(Context& ctx, fd_t fd, size_t len, filesize_t offset);
+Result<std::string> PRead(WasiFilesystem& ctx, fd_t fd, size_t len, filesize_t offset);
 
 struct Listed {
   std::string name;
@@ -99,7 +99,7 @@ struct Listed {
 };
 // The whole listing through fd_readdir from cookie 0, with a buffer of
 // `buf_len` bytes per call, following cookies; decodes the dirents.
-Result<std::vector<Listed>> ListDir(Context& ctx, fd_t fd, size_t buf_len = 4096);
+Result<std::vector<Listed>> ListDir(WasiFilesystem& ctx, fd_t fd, size_t buf_len = 4096);
 // Just the names, in listing order.
 std::vector<std::string> Names(const std::vector<Listed>& listing);
 
