@@ -51,7 +51,12 @@ int Replay(const CLI::App& cmd, const ReplayArgs& args) {
   options.diff.ignore_inode_numbers = !args.inodes;
   absl::StatusOr<ReplayReport> report = ReplayJournal(in, *fs, options);
   if (!report.ok()) {
-    Fail(cmd, args.journal + ": " + std::string(report.status().message()));
+    std::string message = args.journal + ": " + std::string(report.status().message());
+    if (absl::IsFailedPrecondition(report.status())) {
+      message += "\n(the journal's preopens must exist in the fixture; for a journal of "
+                 "`vfs run --dir D::PATH`, pass --at PATH)";
+    }
+    Fail(cmd, message);
     return kExitTrouble;
   }
   std::fputs(report->Format().c_str(), stdout);
