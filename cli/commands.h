@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cli/progress.h"
+#include "fixtures/tree_diff.h"
 #include "vfs/filesystem.h"
 
 namespace vfs::cli {
@@ -73,13 +74,10 @@ std::string TreePath(std::string_view typed);
 std::string TreeError(const std::string& fixture, std::string_view path,
                       const absl::Status& status);
 
-// A name or path for display: as it is, or, when it holds a control byte
-// (below 0x20, or 0x7f), '"' or '\', in double quotes with C escapes -- the
-// convention of FormatDiff (fixtures/tree_diff.h), so a hostile name cannot
-// move the cursor or forge a line.
-std::string DisplayName(std::string_view name);
-// Always quoted (symlink targets, where an empty or blank target must show).
-std::string Quoted(std::string_view text);
+// Names and symlink targets are shown as FormatDiff shows them (quoted with
+// C escapes when they hold a control byte, '"' or '\'), so a hostile name
+// cannot move the cursor or forge a line.
+using ::vfs::DisplayName;
 
 // "5 B", "1023 B", "1.0 KiB", "12.5 MiB", ... (powers of 1024).
 std::string HumanSize(uint64_t bytes);

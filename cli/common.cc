@@ -59,14 +59,6 @@ class VfsFormatter : public CLI::Formatter {
   const std::string usage_tail_;
 };
 
-bool NeedsQuotes(std::string_view text) {
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::shared_ptr<CLI::Formatter> MakeFormatter(std::string usage_tail) {
@@ -142,30 +134,7 @@ std::string TreeError(const std::string& fixture, std::string_view path,
                       said);
 }
 
-std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += absl::StrFormat("\\x%02x", u);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
-std::string DisplayName(std::string_view name) {
-  return NeedsQuotes(name) ? Quoted(name) : std::string(name);
-}
 
 std::string HumanSize(uint64_t bytes) {
   if (bytes < 1024) return absl::StrCat(bytes, " B");

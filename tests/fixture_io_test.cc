@@ -30,6 +30,7 @@
 #include "fixtures/manifest.h"
 #include "fixtures/tree_diff.h"
 #include "serialize/snapshot.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/random_state.h"
 #include "tests/support/sandbox.h"
 #include "tests/support/tree_builder.h"
@@ -41,28 +42,6 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-// A fresh host directory, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (stdfs::temp_directory_path() / "vfs-fixture-io-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) FAIL("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    stdfs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string operator/(std::string_view name) const {
-    return (stdfs::path(path_) / std::string(name)).string();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::shared_ptr<Filesystem> NewFs(FilesystemOptions o = {}) {
   if (!o.clock) o.clock = std::make_shared<DeterministicClock>();
@@ -215,7 +194,7 @@ TEST_CASE("FixtureFormName names every form", "[fixtures]") {
 }
 
 TEST_CASE("DetectFixtureForm: directories, extensions, contents, outputs", "[fixtures]") {
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   auto form = [](const std::string& p, bool out = false) {
     absl::StatusOr<FixtureForm> f = DetectFixtureForm(p, out);
     INFO(p << ": " << f.status());
@@ -274,7 +253,7 @@ void RoundTripRandomTrees(FixtureForm form, const std::string& name, int seeds) 
   int hard_links = 0;
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     INFO("seed " << seed);
-    TempDir dir;
+    TempDir dir("vfs-fixture-io");
     RandomState st = MakeRandomState(seed);
     const std::string out = dir / name;
     absl::Status w = WriteFixture(*st.fs, "", out, form);
@@ -341,7 +320,7 @@ TEST_CASE("Every form keeps hard-link groups and times", "[fixtures]") {
                         Case{FixtureForm::kSnapshot, "out.snap"},
                         Case{FixtureForm::kManifest, "out.json"}}) {
     INFO(c.name);
-    TempDir dir;
+    TempDir dir("vfs-fixture-io");
     REQUIRE(WriteFixture(*src, "", dir / c.name, c.form).ok());
     auto dst = NewFs();
     absl::Status s = LoadFixture(dir / c.name, *dst, "here");
@@ -385,7 +364,7 @@ void ExpectRefused(const std::string& tar, absl::StatusCode code, const std::str
 }
 
 TEST_CASE("Hostile tars are refused and nothing lands outside dest", "[fixtures]") {
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   const std::string tar = dir / "bad.tar";
   SECTION("an absolute path") {
     MakeTar(tar, {File("/outside/x", "evil")});
@@ -464,7 +443,7 @@ TEST_CASE("Hostile tars are refused and nothing lands outside dest", "[fixtures]
 }
 
 TEST_CASE("Tar names are normalised and parents made as needed", "[fixtures]") {
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   const std::string tar = dir / "ok.tar";
   MakeTar(tar, {Dir("./"), File("./a/b//c.txt", "deep"), Symlink("./a/./l", "b/c.txt"),
                 HardLink("./a/h", "a/b/c.txt"), Dir("a/", 5)});
@@ -492,7 +471,7 @@ TEST_CASE("Tar names are normalised and parents made as needed", "[fixtures]") {
 TEST_CASE("WriteTar compresses by extension or option, and loads back", "[fixtures]") {
   auto src = NewFs();
   REQUIRE(BuildTree(*src, "d/f = " + std::string(5000, 'z') + "\nd/l -> f").ok());
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   struct Case {
     const char* name;
     const char* compression;
@@ -542,7 +521,7 @@ TEST_CASE("WriteTar compresses by extension or option, and loads back", "[fixtur
 TEST_CASE("WriteHostDir refuses a non-empty or non-directory output", "[fixtures]") {
   auto fs = NewFs();
   REQUIRE(BuildTree(*fs, "f = x").ok());
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   stdfs::create_directory(dir / "full");
   WriteHostFile(dir / "full/keep", "mine");
   absl::Status s = WriteHostDir(*fs, "", dir / "full");
@@ -584,7 +563,7 @@ TEST_CASE("WriteHostDir: modes, symlinks as they are, sparse files, deep trees",
   REQUIRE(fs->WriteFile(deep + "/bottom", "b").ok());
   REQUIRE(fs->MakeHardLink(deep + "/bottom", "deep/top-link").ok());
 
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   const std::string out = dir / "out";
   const mode_t old_umask = ::umask(077);  // modes are fixed whatever the umask
   absl::Status s = WriteHostDir(*fs, "", out);
@@ -612,7 +591,7 @@ TEST_CASE("WriteHostDir: modes, symlinks as they are, sparse files, deep trees",
 
 TEST_CASE("LoadHostDir: host hard links, times, symlinks never followed, special files",
           "[fixtures]") {
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   const std::string fx = dir / "fx";
   stdfs::create_directories(fx + "/sub");
   stdfs::create_directories(dir / "secret");
@@ -672,7 +651,7 @@ TEST_CASE("LoadHostDir: host hard links, times, symlinks never followed, special
 
 TEST_CASE("CopyHostTree streams files in and checks the size against the limits first",
           "[fixtures]") {
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   stdfs::create_directory(dir / "fx");
   WriteHostFile(dir / "fx/small", "ok");
   const std::string big(300'000, 'b');
@@ -747,7 +726,7 @@ TEST_CASE("Snapshot form: subtrees, and loading into a non-empty destination", "
   REQUIRE(src.WriteFile("zz-keep/g", "also").ok());
   REQUIRE(src.MakeHardLink("zz-keep/g", "zz-keep/inner/g2").ok());
   REQUIRE(src.SetTimes("zz-keep", 11, 22, 33).ok());
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
 
   // A subtree: just its entries, its root's times on the snapshot's root.
   REQUIRE(WriteFixture(src, "zz-keep", dir / "sub.vfs", FixtureForm::kSnapshot).ok());
@@ -799,7 +778,7 @@ TEST_CASE("Snapshot form: subtrees, and loading into a non-empty destination", "
 TEST_CASE("Progress is reported every 1000 entries and at the end", "[fixtures]") {
   auto fs = NewFs();
   for (int i = 0; i < 2500; ++i) REQUIRE(fs->WriteFile(absl::StrCat("d/f", i), "x").ok());
-  TempDir dir;
+  TempDir dir("vfs-fixture-io");
   for (const char* name : {"p.tar", "p", "p.vfs", "p.json"}) {
     INFO(name);
     std::vector<std::pair<uint64_t, uint64_t>> calls;
@@ -829,7 +808,7 @@ TEST_CASE("Round trip dir -> tar -> manifest -> snapshot -> dir keeps the tree",
   for (uint64_t seed = 100; seed < 110; ++seed) {
     INFO("seed " << seed);
     RandomState st = MakeRandomState(seed);
-    TempDir dir;
+    TempDir dir("vfs-fixture-io");
     REQUIRE(WriteFixture(*st.fs, "", dir / "d1", FixtureForm::kHostDir).ok());
     absl::StatusOr<std::shared_ptr<Filesystem>> from_dir = LoadFixture(dir / "d1");
     REQUIRE(from_dir.ok());

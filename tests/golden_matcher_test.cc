@@ -24,6 +24,7 @@
 #include "fixtures/catch2/matchers.h"
 #include "fixtures/fixture.h"
 #include "fixtures/manifest.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tree_builder.h"
 
 namespace vfs::testing {
@@ -90,39 +91,6 @@ class UpdateEnvScope {
   std::optional<std::string> old_;
 };
 
-// A fresh host directory, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (stdfs::temp_directory_path() / "vfs-golden-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) FAIL("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    stdfs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string operator/(std::string_view name) const {
-    return (stdfs::path(path_) / std::string(name)).string();
-  }
-  const std::string& path() const { return path_; }
-
-  // The names directly inside, sorted.
-  std::vector<std::string> Names() const {
-    std::vector<std::string> names;
-    for (const auto& e : stdfs::directory_iterator(path_)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
 
 std::string ReadHostFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -299,7 +267,7 @@ build/tmp/scratch = anything
 
 TEST_CASE("A missing or corrupt golden fails the match with the load error", "[golden]") {
   UpdateEnvScope env(std::nullopt);
-  TempDir tmp;
+  TempDir tmp("vfs-golden");
   GoldenDirScope dir(tmp.path());
   std::shared_ptr<Filesystem> fs = Built(kProject);
 
@@ -342,7 +310,7 @@ TEST_CASE("A missing or corrupt golden fails the match with the load error", "[g
 
 TEST_CASE("VFS_UPDATE_GOLDEN rewrites a differing manifest golden, which then matches",
           "[golden]") {
-  TempDir tmp;
+  TempDir tmp("vfs-golden");
   GoldenDirScope dir(tmp.path());
   std::shared_ptr<Filesystem> old_tree = Built("a = old\n");
   const std::string old_text = ManifestOf(*old_tree);
@@ -428,7 +396,7 @@ TEST_CASE("VFS_UPDATE_GOLDEN rewrites a differing manifest golden, which then ma
 }
 
 TEST_CASE("VFS_UPDATE_GOLDEN replaces a directory golden whole", "[golden]") {
-  TempDir tmp;
+  TempDir tmp("vfs-golden");
   GoldenDirScope dir(tmp.path());
   // The old golden has a file the new tree lacks; replacing must not merge.
   std::shared_ptr<Filesystem> old_tree = Built("stale.txt = old\nkept/x = 1\n");
@@ -452,7 +420,7 @@ TEST_CASE("VFS_UPDATE_GOLDEN replaces a directory golden whole", "[golden]") {
 }
 
 TEST_CASE("VFS_UPDATE_GOLDEN writes tar and snapshot goldens in their form", "[golden]") {
-  TempDir tmp;
+  TempDir tmp("vfs-golden");
   GoldenDirScope dir(tmp.path());
   std::shared_ptr<Filesystem> fs = Built(kProject);
   UpdateEnvScope env(std::string("1"));
@@ -517,7 +485,7 @@ TEST_CASE("GoldenTree forks are independent of each other and of the golden", "[
 
 TEST_CASE("GoldenTree loads each golden once per process", "[golden]") {
   UpdateEnvScope env(std::nullopt);
-  TempDir tmp;
+  TempDir tmp("vfs-golden");
   GoldenDirScope dir(tmp.path());
   std::shared_ptr<Filesystem> first = Built("f = first\n");
   std::shared_ptr<Filesystem> second = Built("f = second\n");

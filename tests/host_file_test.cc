@@ -32,6 +32,7 @@
 #include "serialize/backend_registry.h"
 #include "serialize/fork.h"
 #include "serialize/snapshot.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/contents_conformance.h"
 #include "tests/support/sandbox.h"
 
@@ -42,30 +43,6 @@ namespace stdfs = std::filesystem;
 
 constexpr filesize_t kChunk = HostFileContents::kChunkSize;
 
-// A fresh host directory, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (stdfs::temp_directory_path() / "vfs-host-file-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) FAIL("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    stdfs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // The host path of `name` inside the directory.
-  std::string operator/(std::string_view name) const {
-    return (stdfs::path(path_) / std::string(name)).string();
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void WriteHostFile(const std::string& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -158,7 +135,7 @@ void RegisterLocalHostFileCodec(BackendRegistry& registry) {
 }  // namespace
 
 TEST_CASE("Opening a host file records its size and reads nothing", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   WriteHostFile(dir / "f", Pattern(3 * kChunk + 17, 1));
   const uint64_t before = HostFileContents::host_bytes_read();
   auto c = OpenHost(dir / "f");
@@ -173,7 +150,7 @@ TEST_CASE("Opening a host file records its size and reads nothing", "[host_file]
 }
 
 TEST_CASE("A host file is read on demand through path_open and fd_read", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string bytes = Pattern(3 * kChunk + 17, 2);
   WriteHostFile(dir / "f", bytes);
   Sandbox sb;
@@ -200,7 +177,7 @@ TEST_CASE("A host file is read on demand through path_open and fd_read", "[host_
 
 TEST_CASE("Copy-on-write: guest writes are visible to the guest and never reach the host",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(2 * kChunk + 500, 3);
   WriteHostFile(dir / "f", original);
   Sandbox sb;
@@ -230,7 +207,7 @@ TEST_CASE("Copy-on-write: guest writes are visible to the guest and never reach 
 }
 
 TEST_CASE("Copy-on-write: a write past the end leaves a zero gap", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(100, 4);
   WriteHostFile(dir / "f", original);
   auto c = OpenHost(dir / "f");
@@ -247,7 +224,7 @@ TEST_CASE("Copy-on-write: a write past the end leaves a zero gap", "[host_file]"
 
 TEST_CASE("Copy-on-write: truncating down then up reads zeros where the host still has data",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(3 * kChunk + 100, 5);
   WriteHostFile(dir / "f", original);
   const filesize_t cut =
@@ -292,7 +269,7 @@ TEST_CASE("Copy-on-write: truncating down then up reads zeros where the host sti
 }
 
 TEST_CASE("Copy-on-write: a write copies only the chunks it covers in part", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(4 * kChunk, 6);
   WriteHostFile(dir / "f", original);
   auto c = OpenHost(dir / "f");
@@ -330,7 +307,7 @@ TEST_CASE("Copy-on-write: a write copies only the chunks it covers in part", "[h
 TEST_CASE("Copy-on-write agrees with a byte model under random operations", "[host_file]") {
   const uint32_t seed = GENERATE(1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u);
   INFO("seed " << seed);
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   std::mt19937 rng(seed);
   const std::string original = Pattern(rng() % (4 * kChunk), seed);
   WriteHostFile(dir / "f", original);
@@ -396,7 +373,7 @@ TEST_CASE("Copy-on-write agrees with a byte model under random operations", "[ho
 
 TEST_CASE("A clone of a copy-on-write host file is independent of the original",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(2 * kChunk + 9, 8);
   WriteHostFile(dir / "f", original);
   auto c = OpenHost(dir / "f");
@@ -427,7 +404,7 @@ TEST_CASE("A clone of a copy-on-write host file is independent of the original",
 }
 
 TEST_CASE("A fork of a filesystem holding host files is independent", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(kChunk + 300, 9);
   WriteHostFile(dir / "f", original);
   Sandbox sb;
@@ -450,7 +427,7 @@ TEST_CASE("A fork of a filesystem holding host files is independent", "[host_fil
 }
 
 TEST_CASE("Write-through: a guest write changes the host file", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(kChunk + 10, 10);
   WriteHostFile(dir / "f", original);
   Sandbox sb;
@@ -472,7 +449,7 @@ TEST_CASE("Write-through: a guest write changes the host file", "[host_file]") {
 
 TEST_CASE("Write-through: truncation and allocation change the host file size",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(5000, 11);
   WriteHostFile(dir / "f", original);
   Sandbox sb;
@@ -492,7 +469,7 @@ TEST_CASE("Write-through: truncation and allocation change the host file size",
 }
 
 TEST_CASE("A clone of a write-through file is copy-on-write and independent", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   // Chunk 1 is a hole: the clone claims it without storing it.
   std::string original = Pattern(3 * kChunk + 5, 12);
   original.replace(kChunk, kChunk, std::string(kChunk, '\0'));
@@ -523,7 +500,7 @@ TEST_CASE("A clone of a write-through file is copy-on-write and independent", "[
 }
 
 TEST_CASE("A host file removed after the import stays readable", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string original = Pattern(kChunk + 77, 13);
   WriteHostFile(dir / "f", original);
   const HostFileMode mode = GENERATE(HostFileMode::kCopyOnWrite, HostFileMode::kWriteThrough);
@@ -542,7 +519,7 @@ TEST_CASE("A host file removed after the import stays readable", "[host_file]") 
 }
 
 TEST_CASE("Opening what is not a readable regular file fails naming the path", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const HostFileMode mode = GENERATE(HostFileMode::kCopyOnWrite, HostFileMode::kWriteThrough);
   SECTION("a missing file") {
     absl::StatusOr<std::unique_ptr<HostFileContents>> c =
@@ -571,7 +548,7 @@ TEST_CASE("Write-through needs write permission on the host file", "[host_file]"
     WARN("skipped: root ignores file permissions");
     return;
   }
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   WriteHostFile(dir / "ro", "read only");
   REQUIRE(::chmod((dir / "ro").c_str(), 0444) == 0);
   absl::StatusOr<std::unique_ptr<HostFileContents>> c =
@@ -584,7 +561,7 @@ TEST_CASE("Write-through needs write permission on the host file", "[host_file]"
 
 TEST_CASE("A snapshot of a filesystem holding host files restores their bytes",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string plain = Pattern(2 * kChunk + 3, 14);
   const std::string cow = Pattern(kChunk + 40, 15);
   const std::string through = Pattern(700, 16);
@@ -628,7 +605,7 @@ TEST_CASE("A snapshot of a filesystem holding host files restores their bytes",
 
 TEST_CASE("ImportHostTree reads no bytes and builds the same tree as CopyHostTree",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const std::string root = dir / "tree";
   REQUIRE(stdfs::create_directories(root + "/b/deeper"));
   REQUIRE(stdfs::create_directories(root + "/a"));
@@ -685,7 +662,7 @@ TEST_CASE("ImportHostTree reads no bytes and builds the same tree as CopyHostTre
 }
 
 TEST_CASE("ImportHostTree replaces files already at the destination", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   REQUIRE(stdfs::create_directories(dir / "t"));
   WriteHostFile(dir / "t/f", "from the host");
   auto fs = Filesystem::Create();
@@ -703,7 +680,7 @@ TEST_CASE("ImportHostTree replaces files already at the destination", "[host_fil
 }
 
 TEST_CASE("ImportHostTree errors name the host path", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   auto fs = Filesystem::Create();
   SECTION("the directory does not exist") {
     absl::Status s = ImportHostTree(dir / "nope", *fs, "");
@@ -727,7 +704,7 @@ TEST_CASE("ImportHostTree errors name the host path", "[host_file]") {
 }
 
 TEST_CASE("A sparse 1 GiB host file imports without reading a byte", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   constexpr filesize_t kGiB = filesize_t{1} << 30;
   REQUIRE(stdfs::create_directories(dir / "big"));
   const std::string big = dir / "big/sparse.img";
@@ -760,7 +737,7 @@ TEST_CASE("A sparse 1 GiB host file imports without reading a byte", "[host_file
 
 TEST_CASE("A copy-on-write write into a 1 GiB host file costs one chunk of memory",
           "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   constexpr filesize_t kGiB = filesize_t{1} << 30;
   {
     const int fd = ::open((dir / "big").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -778,7 +755,7 @@ TEST_CASE("A copy-on-write write into a 1 GiB host file costs one chunk of memor
 }
 
 TEST_CASE("HostFileContents passes the FileContents conformance kit", "[host_file]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   const HostFileMode mode = GENERATE(HostFileMode::kCopyOnWrite, HostFileMode::kWriteThrough);
   int next = 0;
   ConformanceOptions opts;
@@ -807,7 +784,7 @@ struct MaxOpenHostFiles {
 
 TEST_CASE("Importing more host files than the descriptor cap keeps at most the cap open",
           "[host_file][fds]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   constexpr int kFiles = 300;
   for (int i = 0; i < kFiles; ++i) WriteHostFile(dir / ("f" + std::to_string(i)), Pattern(100 + i, i));
   MaxOpenHostFiles cap(8);
@@ -830,7 +807,7 @@ TEST_CASE("Importing more host files than the descriptor cap keeps at most the c
 
 TEST_CASE("A host file replaced after its descriptor was evicted reads IO, never the new bytes",
           "[host_file][fds]") {
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   WriteHostFile(dir / "a", "original bytes");
   WriteHostFile(dir / "b", "other");
   MaxOpenHostFiles cap(1);
@@ -853,7 +830,7 @@ TEST_CASE("A host file replaced after its descriptor was evicted reads IO, never
 TEST_CASE("An import survives a process descriptor limit below the file count", "[host_file][fds]") {
   // With the process's own limit far below the file count, the cache gives
   // back descriptors instead of failing the import with EMFILE.
-  TempDir dir;
+  TempDir dir("vfs-host-file");
   for (int i = 0; i < 200; ++i) WriteHostFile(dir / ("f" + std::to_string(i)), "x");
   struct rlimit old;
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
