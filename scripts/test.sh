@@ -2,7 +2,8 @@
 # Install what is missing, build everything under ASan+UBSan, run every test.
 # Before that, the concurrency tests run under ThreadSanitizer (clang, with
 # -Wthread-safety -Werror), so a data race or a lock annotation error fails
-# the run too. The last line printed is the ASan+UBSan ctest summary.
+# the run too. After the ASan+UBSan ctest run, the figures the tests report
+# (scripts/figures.sh) are printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,3 +13,4 @@ cmake --build --preset tsan --target vfs_tests
 cmake --preset asan
 cmake --build --preset asan
 ctest --preset asan
+bash scripts/figures.sh build
