@@ -72,11 +72,6 @@ std::string RightsStr(Rights r) {
 
 std::string Name(Errno e) { return std::string(ErrnoName(e)); }
 
-template <typename T>
-Errno E(const Result<T>& r) {
-  return r.ok() ? Errno::kSuccess : r.error();
-}
-
 // Opening a directory with any of these is ISDIR (docs/error-model.md).
 // FD_DATASYNC is not among them: directories hold it (kDirectoryBase).
 constexpr Rights kWriteIntent = rights::kFdWrite | rights::kFdAllocate |

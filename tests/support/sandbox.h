@@ -48,6 +48,12 @@ T ValueOrDefault(const Result<T>& r) {
   return r.value();
 }
 
+// The errno of a Result: kSuccess or its error.
+template <typename T>
+Errno E(const Result<T>& r) {
+  return r.ok() ? Errno::kSuccess : r.error();
+}
+
 class Sandbox {
  public:
   // Builds `spec` (see tree_builder.h); `base/` is always created and
