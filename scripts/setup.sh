@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ clang lld libabsl-dev libcereal-dev catch2
           libbenchmark-dev wabt wasi-libc libclang-rt-14-dev-wasm32
-          libxxhash-dev rapidjson-dev libarchive-dev libcli11-dev)
+          libxxhash-dev rapidjson-dev libarchive-dev libcli11-dev llvm-14
+          libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -767,11 +767,13 @@ Result<size_t> Context::fd_readdir(fd_t fd, absl::Span<uint8_t> buf,
     d.d_namlen = static_cast<uint32_t>(name.size());
     d.d_type = type;
     EncodeDirentHeader(d, header);
+    // std::copy_n, not memcpy: a guest may pass an empty buffer whose data
+    // pointer is null, and memcpy(nullptr, _, 0) is undefined.
     size_t n = std::min(sizeof(header), buf.size() - used);
-    std::memcpy(buf.data() + used, header, n);
+    std::copy_n(header, n, buf.data() + used);
     used += n;
     n = std::min(name.size(), buf.size() - used);
-    std::memcpy(buf.data() + used, name.data(), n);
+    std::copy_n(name.data(), n, buf.data() + used);
     used += n;
     return used < buf.size();
   };
@@ -825,7 +827,7 @@ Errno Context::fd_prestat_dir_name(fd_t fd, absl::Span<uint8_t> path) {
   if (!it->second->is_preopen) return Errno::kNotdir;  // as wasmtime
   const std::string& name = it->second->preopen_name;
   if (path.size() < name.size()) return Errno::kNametoolong;
-  std::memcpy(path.data(), name.data(), name.size());
+  std::copy_n(name.data(), name.size(), path.data());  // path may be empty and null
   return Errno::kSuccess;
 }
 
@@ -907,7 +909,7 @@ Result<size_t> Context::path_readlink(fd_t fd, std::string_view path,
   // Like readlink(2) and wasmtime: a short buffer truncates silently.
   const std::string& target = r.inode->target;
   const size_t n = std::min(buf.size(), target.size());
-  std::memcpy(buf.data(), target.data(), n);
+  std::copy_n(target.data(), n, buf.data());  // buf may be empty and null
   r.inode->atim = fs_->Now();  // POSIX: readlink marks the link's atime
   return n;
 }
