@@ -42,22 +42,9 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-
 std::shared_ptr<Filesystem> NewFs(FilesystemOptions o = {}) {
   if (!o.clock) o.clock = std::make_shared<DeterministicClock>();
   return Filesystem::Create(o);
-}
-
-std::string ReadHostFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void WriteHostFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // The changes between two subtrees as text ("" when identical), inode

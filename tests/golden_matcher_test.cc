@@ -91,21 +91,6 @@ class UpdateEnvScope {
   std::optional<std::string> old_;
 };
 
-
-std::string ReadHostFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void WriteHostFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  REQUIRE(out.good());
-}
-
 // `fs` as a manifest without times, the form a rewritten .json golden takes.
 std::string ManifestOf(Filesystem& fs, std::string_view path = "") {
   ManifestOptions options;

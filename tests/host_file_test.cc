@@ -43,19 +43,6 @@ namespace stdfs = std::filesystem;
 
 constexpr filesize_t kChunk = HostFileContents::kChunkSize;
 
-
-void WriteHostFile(const std::string& path, std::string_view bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
-}
-
-std::string ReadHostFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Deterministic bytes, never zero, so a zero read from a gap is never data.
 std::string Pattern(size_t n, uint32_t seed) {
   std::string s(n, '\0');

@@ -1,5 +1,6 @@
-// TempDir: a fresh host directory for a test, removed with everything in it
-// at scope exit.
+// Host-side helpers for tests that touch real files: TempDir, a fresh host
+// directory removed with everything in it at scope exit, and whole-file
+// reads and writes that fail the test when the host refuses.
 #ifndef TESTS_SUPPORT_TEMP_DIR_H_
 #define TESTS_SUPPORT_TEMP_DIR_H_
 
@@ -7,6 +8,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -52,6 +55,22 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The bytes of host file `path`; the test fails if it cannot be opened.
+inline std::string ReadHostFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Creates or truncates host file `path` with `bytes`; the test fails if the
+// write does not complete.
+inline void WriteHostFile(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  REQUIRE(out.good());
+}
 
 }  // namespace vfs::testing
 
