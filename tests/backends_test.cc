@@ -317,7 +317,7 @@ TEST_CASE("MapFileBlob maps a file read-only and unmaps it when the last user go
   }
 }
 
-TEST_CASE("MapFileBlob of a missing file is NotFound naming it; a directory is refused",
+TEST_CASE("MapFileBlob of a missing file is NotFound naming it, a directory is refused",
           "[backends][blob][mmap]") {
   const std::string missing = TempPath("does-not-exist");
   absl::StatusOr<std::unique_ptr<BlobContents>> b = MapFileBlob(missing);
@@ -358,7 +358,7 @@ TEST_CASE("Writing, truncating or allocating a read-only backend through a Conte
 
 // ---- GeneratedContents and the generator registry. ----
 
-TEST_CASE("seeded_random bytes do not depend on read order or piece size; seeds differ",
+TEST_CASE("seeded_random bytes do not depend on read order or piece size, seeds differ",
           "[backends][generated]") {
   constexpr size_t kSize = 300000;
   std::unique_ptr<GeneratedContents> g = MakeSeededRandomContents(77, kSize);

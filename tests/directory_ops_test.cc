@@ -986,7 +986,7 @@ TEST_CASE("path_link into a removed directory gives NOENT", "[dirops][link]") {
 // path_symlink
 // ===================================================================
 
-TEST_CASE("path_symlink stores the target verbatim; escaping targets are refused only on traversal",
+TEST_CASE("path_symlink stores the target verbatim, escaping targets are refused only on traversal",
           "[dirops][symlink]") {
   Sandbox sb(kTree);
   const Filestat parent = StatAt(sb, ".");
@@ -1176,7 +1176,7 @@ TEST_CASE("nofollow_errors: a final symlink opened without follow is LOOP, or NO
 // path_readlink
 // ===================================================================
 
-TEST_CASE("path_readlink returns the target; a short buffer truncates and returns its size",
+TEST_CASE("path_readlink returns the target, a short buffer truncates and returns its size",
           "[dirops][readlink]") {
   Sandbox sb(kTree);
   CHECK(ReadLink(sb, "link_file") == "file");

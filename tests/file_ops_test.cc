@@ -251,7 +251,7 @@ TEST_CASE("Seeking past end of file then writing leaves a zero gap", "[file_ops]
   CHECK(Tell(sb.ctx(), fd) == 7);
 }
 
-TEST_CASE("fd_read and fd_write move the offset; fd_pread and fd_pwrite do not",
+TEST_CASE("fd_read and fd_write move the offset, fd_pread and fd_pwrite do not",
           "[file_ops]") {
   Sandbox sb("base/f = 0123456789");
   const fd_t fd = MustOpen(sb.ctx(), sb.base(), "f");
@@ -425,7 +425,7 @@ TEST_CASE("fd_seek with an invalid whence fails with INVAL before the descriptor
   CHECK(Tell(sb.ctx(), fd) == 0);
 }
 
-TEST_CASE("fd_seek needs FD_SEEK; FD_TELL alone allows only seek(0, CUR)", "[file_ops]") {
+TEST_CASE("fd_seek needs FD_SEEK, FD_TELL alone allows only seek(0, CUR)", "[file_ops]") {
   Sandbox sb("base/f = abcdef");
   SECTION("FD_TELL only") {
     const fd_t fd = MustOpen(sb.ctx(), sb.base(), "f", Oflags(),
@@ -1111,7 +1111,7 @@ TEST_CASE("Every fd_* call on a descriptor that is not open fails with BADF", "[
 // ---------------------------------------------------------------------------
 // fd_close and fd_renumber
 
-TEST_CASE("fd_close closes a descriptor once; the second close fails with BADF",
+TEST_CASE("fd_close closes a descriptor once, the second close fails with BADF",
           "[file_ops]") {
   Sandbox sb("base/f = abc");
   const fd_t fd = MustOpen(sb.ctx(), sb.base(), "f");

@@ -122,7 +122,7 @@ std::string ChainSpec(const std::string& prefix, int n, const std::string& targe
 
 // ---- Names and paths ----
 
-TEST_CASE("A 255-byte name works; a 256-byte name is NAMETOOLONG and changes nothing",
+TEST_CASE("A 255-byte name works, a 256-byte name is NAMETOOLONG and changes nothing",
           "[limits][f10]") {
   Sandbox s("base/d/\nbase/f = x");
   const std::string n255(255, 'n');
@@ -168,7 +168,7 @@ TEST_CASE("max_name_length is the boundary it says", "[limits][f10]") {
   CHECK(State(s) == before);
 }
 
-TEST_CASE("A 4096-byte path resolves; a 4097-byte path is NAMETOOLONG and changes nothing",
+TEST_CASE("A 4096-byte path resolves, a 4097-byte path is NAMETOOLONG and changes nothing",
           "[limits][f10]") {
   Sandbox s("base/f = hello");
   CHECK(FilesystemOptions().max_path_length == 4096);
@@ -212,7 +212,7 @@ TEST_CASE("A 4096-byte path resolves; a 4097-byte path is NAMETOOLONG and change
 
 // ---- Symlink expansions ----
 
-TEST_CASE("The 40th symlink expansion resolves; the 41st is LOOP and changes nothing",
+TEST_CASE("The 40th symlink expansion resolves, the 41st is LOOP and changes nothing",
           "[limits][f10]") {
   CHECK(FilesystemOptions().max_symlink_expansions == 40);
   Sandbox s("base/f = target\nbase/d/x = inside\n" + ChainSpec("a", 40, "f") +
@@ -256,7 +256,7 @@ TEST_CASE("The 40th symlink expansion resolves; the 41st is LOOP and changes not
 
 // ---- Descriptor table ----
 
-TEST_CASE("A full descriptor table gives MFILE before anything changes; a close frees a slot",
+TEST_CASE("A full descriptor table gives MFILE before anything changes, a close frees a slot",
           "[limits][f10]") {
   Sandbox s("base/f = data\nbase/t = keep\nbase/d/");
   ContextOptions opts;
@@ -348,7 +348,7 @@ TEST_CASE("The filesystem byte limit is NOSPC for write, pwrite, set_size and al
   REQUIRE_OK(s.ctx().fd_close(fd));
 }
 
-TEST_CASE("A subtree quota is DQUOT; FBIG, then NOSPC, then DQUOT when several are passed",
+TEST_CASE("A subtree quota is DQUOT, FBIG, then NOSPC, then DQUOT when several are passed",
           "[limits][f10]") {
   FilesystemOptions o = WithLimits(1 * kMiB, kUnlimited);
   o.max_file_size = 4 * kMiB;
@@ -478,7 +478,7 @@ TEST_CASE("A subtree quota refuses a sparse 1 GiB write with DQUOT without alloc
   REQUIRE_OK(s.ctx().fd_close(g));
 }
 
-TEST_CASE("fd_seek below 0 is INVAL, past 2^63-1 is OVERFLOW; the offset stays",
+TEST_CASE("fd_seek below 0 is INVAL, past 2^63-1 is OVERFLOW, the offset stays",
           "[limits][f10]") {
   Sandbox s("base/f = 0123456789");
   fd_t fd = ValueOrDefault(Open(s.ctx(), s.base(), "f"));
@@ -612,7 +612,7 @@ struct Probe {
   std::function<Errno()> run;
 };
 
-TEST_CASE("F10 figure: every limit returns its errno; peak RSS growth", "[limits][figure]") {
+TEST_CASE("F10 figure: every limit returns its errno, peak RSS growth", "[limits][figure]") {
   auto path_open_in = [](FilesystemOptions o, std::string spec, std::string path,
                          Oflags of) {
     Sandbox s(spec, o);

@@ -278,7 +278,7 @@ TEST_CASE("Quota limits near 2^64 do not overflow", "[quota]") {
   REQUIRE_OK(s.ctx().fd_close(f));
 }
 
-TEST_CASE("Restore refuses a state over the filesystem's limits; fork keeps usage, not quotas",
+TEST_CASE("Restore refuses a state over the filesystem's limits, fork keeps usage, not quotas",
           "[quota]") {
   Sandbox s("base/q/f = 0123456789");
   REQUIRE(s.fs().SetQuota("base/q", {50, kUnlimited}).ok());

@@ -376,7 +376,7 @@ TEST_CASE("A 4096-byte path resolves and a 4097-byte one is NAMETOOLONG",
   CHECK(ValueOrDefault(OpenIno(c, sb.base(), "justright")) == HostIno(sb, "base/file"));
 }
 
-TEST_CASE("A 255-byte name can be created and used; a 256-byte one is "
+TEST_CASE("A 255-byte name can be created and used, a 256-byte one is "
           "NAMETOOLONG anywhere in a path",
           "[resolver]") {
   Sandbox sb(kTree);

@@ -72,7 +72,7 @@ TEST_CASE("Round trip: snapshot(restore(snapshot(S))) == snapshot(S) and S reads
   WARN("round trip: " << passed << " / " << kStates << " random states");
 }
 
-TEST_CASE("The same calls give byte-identical snapshots; any change gives others",
+TEST_CASE("The same calls give byte-identical snapshots, any change gives others",
           "[snapshot]") {
   int compared = 0;
   for (int seed = 0; seed < 1000; ++seed) {
@@ -226,7 +226,7 @@ BackendCodec XorCodec() {
   return codec;
 }
 
-TEST_CASE("A registered backend survives the round trip; an unknown one is named",
+TEST_CASE("A registered backend survives the round trip, an unknown one is named",
           "[snapshot][backend]") {
   Sandbox sb;
   std::string stored = "secret";

@@ -721,7 +721,7 @@ TEST_CASE("fd_fdstat_get writes the 24-byte fdstat at the witx offsets", "[abi]"
   CHECK(f.mem.U64(kRecord + 16) == dir->fs_rights_inheriting.bits());
 }
 
-TEST_CASE("fd_prestat_get writes tag 0 and the name length; fd_prestat_dir_name the name",
+TEST_CASE("fd_prestat_get writes tag 0 and the name length, fd_prestat_dir_name the name",
           "[abi]") {
   Fixture f;
   f.mem.Fill(0xAA);
