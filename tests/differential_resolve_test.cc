@@ -330,9 +330,6 @@ enum class Verdict {
   // O_PATH|O_NOFOLLOW opens a final symlink itself; path_open (no O_PATH in
   // WASI) refuses it with LOOP, as open(2) without O_PATH does.
   kNofollowFinalSymlink,
-  // O_CREAT with a trailing slash on the final name: Linux says EISDIR
-  // before looking the name up; ours looks it up and reports what it finds.
-  kCreatTrailingSlash,
   kUnexplained,
 };
 
@@ -340,7 +337,6 @@ const char* VerdictName(Verdict v) {
   switch (v) {
     case Verdict::kSame: return "same";
     case Verdict::kNofollowFinalSymlink: return "nofollow-final-symlink";
-    case Verdict::kCreatTrailingSlash: return "creat-trailing-slash";
     case Verdict::kUnexplained: return "unexplained";
   }
   return "?";
@@ -348,9 +344,6 @@ const char* VerdictName(Verdict v) {
 
 // Second opinions a predicate may ask for, run only when it needs them.
 struct Probes {
-  // The host, same path and follow flag, with O_PATH and neither O_CREAT
-  // nor O_DIRECTORY: the plain lookup.
-  std::function<Outcome()> host_lookup;
   // The host, same path, O_RDONLY|O_NOFOLLOW (no O_PATH): what open(2) says.
   std::function<Outcome()> host_open_nofollow;
   // Ours: path_filestat_get with the same lookupflags, which (like O_PATH)
@@ -373,18 +366,6 @@ Verdict Classify(const Flags& f, const Outcome& host, const Outcome& ours, const
     }
   }
 
-  // O_CREAT and EISDIR from the kernel while ours failed with something
-  // else: allowed only if the kernel's plain lookup of the same path fails
-  // with exactly ours' errno. O_CREAT otherwise performs that same lookup
-  // and gives EISDIR only for an existing directory (which the lookup would
-  // have found), so this is the trailing-slash short cut and nothing else.
-  if (f.creat && !f.directory && !host.ok && host.host_errno == EISDIR && !ours.ok &&
-      ours.err != Errno::kIsdir) {
-    const Outcome plain = probes.host_lookup();
-    if (!plain.ok && plain.mapped && plain.err == ours.err) {
-      return Verdict::kCreatTrailingSlash;
-    }
-  }
   return Verdict::kUnexplained;
 }
 
@@ -452,10 +433,6 @@ class HostTree {
     if (!f.follow) flags |= O_NOFOLLOW;
     if (f.directory) flags |= O_DIRECTORY;
     return Run(path, flags, f.creat ? 0644 : 0);
-  }
-  // The plain lookup (O_PATH, same follow flag).
-  Outcome Lookup(const std::string& path, bool follow) {
-    return Run(path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
   }
   // What open(2) without O_PATH says of a final symlink.
   Outcome OpenNofollow(const std::string& path) { return Run(path, O_RDONLY | O_NOFOLLOW, 0); }
@@ -603,11 +580,11 @@ Probes NoProbes() {
     FAIL_CHECK("a probe was run where no predicate applies");
     return Outcome::Failure(Errno::kIo);
   };
-  return {fail, fail, fail};
+  return {fail, fail};
 }
 
-Probes FixedProbes(Outcome lookup, Outcome open_nofollow, Outcome filestat) {
-  return {[=] { return lookup; }, [=] { return open_nofollow; }, [=] { return filestat; }};
+Probes FixedProbes(Outcome open_nofollow, Outcome filestat) {
+  return {[=] { return open_nofollow; }, [=] { return filestat; }};
 }
 
 TEST_CASE("F2 classifier: outcomes match by identity or mapped errno", "[f2][differential]") {
@@ -636,14 +613,14 @@ TEST_CASE("F2 classifier: nofollow-final-symlink needs its whole predicate",
   const Flags nofollow{false, false, false};
   const Outcome link = Outcome::Success("base/l", /*symlink=*/true);
   const Outcome loop = Outcome::Failure(Errno::kLoop);
-  CHECK(Classify(nofollow, link, loop, FixedProbes(link, Host(ELOOP), link)) ==
+  CHECK(Classify(nofollow, link, loop, FixedProbes(Host(ELOOP), link)) ==
         Verdict::kNofollowFinalSymlink);
   // Ours' lookup must name the same symlink.
   CHECK(Classify(nofollow, link, loop,
-                 FixedProbes(link, Host(ELOOP), Outcome::Success("base/m", true))) ==
+                 FixedProbes(Host(ELOOP), Outcome::Success("base/m", true))) ==
         Verdict::kUnexplained);
   // open(2) without O_PATH must refuse it too.
-  CHECK(Classify(nofollow, link, loop, FixedProbes(link, link, link)) == Verdict::kUnexplained);
+  CHECK(Classify(nofollow, link, loop, FixedProbes(link, link)) == Verdict::kUnexplained);
   // Only LOOP, only without follow / DIRECTORY / CREAT, only for a symlink.
   CHECK(Classify(nofollow, link, Outcome::Failure(Errno::kNoent), NoProbes()) ==
         Verdict::kUnexplained);
@@ -651,28 +628,6 @@ TEST_CASE("F2 classifier: nofollow-final-symlink needs its whole predicate",
   CHECK(Classify(Flags{false, true, false}, link, loop, NoProbes()) == Verdict::kUnexplained);
   CHECK(Classify(Flags{false, false, true}, link, loop, NoProbes()) == Verdict::kUnexplained);
   CHECK(Classify(nofollow, Outcome::Success("base/l"), loop, NoProbes()) ==
-        Verdict::kUnexplained);
-}
-
-TEST_CASE("F2 classifier: creat-trailing-slash needs its whole predicate",
-          "[f2][differential]") {
-  const Flags creat{true, false, true};
-  const Outcome notdir = Outcome::Failure(Errno::kNotdir);
-  CHECK(Classify(creat, Host(EISDIR), notdir, FixedProbes(Host(ENOTDIR), {}, {})) ==
-        Verdict::kCreatTrailingSlash);
-  CHECK(Classify(Flags{false, false, true}, Host(EISDIR), Outcome::Failure(Errno::kPerm),
-                 FixedProbes(Host(EXDEV), {}, {})) == Verdict::kCreatTrailingSlash);
-  // The kernel's plain lookup must fail exactly as ours did.
-  CHECK(Classify(creat, Host(EISDIR), notdir, FixedProbes(Host(ENOENT), {}, {})) ==
-        Verdict::kUnexplained);
-  CHECK(Classify(creat, Host(EISDIR), notdir,
-                 FixedProbes(Outcome::Success("base/f"), {}, {})) == Verdict::kUnexplained);
-  // Never excuses a success of ours, another kernel errno, or a non-create.
-  CHECK(Classify(creat, Host(EISDIR), Outcome::Success("new:base/x"), NoProbes()) ==
-        Verdict::kUnexplained);
-  CHECK(Classify(creat, Host(ENOTDIR), Outcome::Failure(Errno::kPerm), NoProbes()) ==
-        Verdict::kUnexplained);
-  CHECK(Classify(Flags{true, false, false}, Host(EISDIR), notdir, NoProbes()) ==
         Verdict::kUnexplained);
 }
 
@@ -695,8 +650,7 @@ TEST_CASE("F2 oracle: a fixed tree shows each documented behaviour", "[f2][diffe
     const Outcome o = ours.Open(path, f);
     UNSCOPED_INFO("path \"" << path << "\" " << f.ToString() << ": linux " << h.ToString() << ", ours "
                    << o.ToString());
-    const Probes probes{[&] { return host.Lookup(path, f.follow); },
-                        [&] { return host.OpenNofollow(path); },
+    const Probes probes{[&] { return host.OpenNofollow(path); },
                         [&] { return ours.PathFilestat(path, f.follow); }};
     return std::make_tuple(h, o, Classify(f, h, o, probes));
   };
@@ -756,18 +710,19 @@ TEST_CASE("F2 oracle: a fixed tree shows each documented behaviour", "[f2][diffe
     // path_filestat_get is compared exactly: it returns the link as O_PATH does.
     CHECK(ours.PathFilestat("link", false).id == "base/link");
   }
-  SECTION("creat-trailing-slash: Linux says EISDIR before the lookup") {
-    for (const auto& [path, ours_err] :
-         std::vector<std::pair<std::string, Errno>>{{"file/", Errno::kNotdir},
-                                                    {"link/", Errno::kNotdir},
-                                                    {"abs/", Errno::kPerm},
-                                                    {"loop/", Errno::kLoop},
-                                                    {"nowhere/", Errno::kNoent}}) {
+  SECTION("CREAT with a trailing slash is ISDIR on both, whatever the name is") {
+    for (const std::string path : {"file/", "link/", "abs/", "loop/", "nowhere/", "dir/",
+                                   "x/", "dir/x//"}) {
       auto [h, o, v] = both(path, creat);
       CHECK(h.host_errno == EISDIR);
-      CHECK(o.err == ours_err);
-      CHECK(v == Verdict::kCreatTrailingSlash);
+      CHECK(o.err == Errno::kIsdir);
+      CHECK(v == Verdict::kSame);
     }
+    // Only the walk to the final name can fail first.
+    CHECK(std::get<1>(both("file/x/", creat)).err == Errno::kNotdir);
+    CHECK(std::get<2>(both("file/x/", creat)) == Verdict::kSame);
+    CHECK(std::get<1>(both("abs/x/", creat)).err == Errno::kPerm);
+    CHECK(std::get<2>(both("abs/x/", creat)) == Verdict::kSame);
   }
 }
 
@@ -822,7 +777,6 @@ TEST_CASE("F2: path_open agrees with Linux openat2(RESOLVE_BENEATH) on random tr
         const Outcome h = host.Open(path, f);
         const Outcome o = ours.Open(path, f);
         Probes probes{
-            [&] { return host.Lookup(path, f.follow); },
             [&] { return host.OpenNofollow(path); },
             [&] { return ours.PathFilestat(path, f.follow); },
         };

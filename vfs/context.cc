@@ -328,8 +328,8 @@ Result<OpenFile*> Context::Get(fd_t fd, Need need, Rights required) {
 }
 
 Result<Resolution> Context::ResolveAt(OpenFile* dir, std::string_view path,
-                                      FollowFinal policy) {
-  return PathResolver(*fs_).Resolve(dir->inode, path, policy);
+                                      FollowFinal policy, bool creating) {
+  return PathResolver(*fs_).Resolve(dir->inode, path, policy, creating);
 }
 
 Result<std::pair<Resolution, Resolution>> Context::ResolvePair(
@@ -477,11 +477,13 @@ Result<fd_t> Context::path_open(fd_t fd, Lookupflags dirflags,
       exclusive ? FollowFinal::kEntry
       : dirflags.Any(lookupflags::kSymlinkFollow) ? FollowFinal::kFollow
                                                    : FollowFinal::kNoFollow;
-  VFS_ASSIGN_OR_RETURN(Resolution r, ResolveAt(dir, path, policy));
+  VFS_ASSIGN_OR_RETURN(Resolution r,
+                       ResolveAt(dir, path, policy, oflags.Any(oflags::kCreat)));
   Inode* target = r.inode;
   if (target == nullptr) {
     if (!oflags.Any(oflags::kCreat)) return Errno::kNoent;
-    if (r.trailing_slash) return Errno::kIsdir;  // Linux: O_CREAT on "x/"
+    // "x/" with CREAT, whatever x is (PathResolver rule 6), as on Linux.
+    if (r.trailing_slash) return Errno::kIsdir;
     if (r.parent->dir->removed) return Errno::kNoent;
     VFS_ASSIGN_OR_RETURN(target, fs_->CreateChild(r.parent, r.name, InodeKind::kFile));
   } else {

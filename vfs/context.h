@@ -70,6 +70,9 @@ struct FdInfo {
   Rights inheriting;
   Fdflags flags;
   filesize_t offset = 0;
+  // The size of the file it names (0 for anything else), read without the
+  // filestat_get right a guest would need.
+  filesize_t size = 0;
   bool is_preopen = false;
   std::string preopen_name;
 };
@@ -215,7 +218,7 @@ class Context final : public WasiFilesystem {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
   fd_t LowestFreeFd(fd_t from) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
   Result<Resolution> ResolveAt(OpenFile* dir, std::string_view path,
-                               FollowFinal policy)
+                               FollowFinal policy, bool creating = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(fs_->mu_);
   // For two-path calls (link, rename): checks both descriptors and rights,
   // then resolves both paths (kEntry) before anything is acted on.

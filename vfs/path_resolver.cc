@@ -73,7 +73,7 @@ void SkipSlashes(std::string_view& s) {
 }  // namespace
 
 Result<Resolution> PathResolver::Resolve(Inode* base, std::string_view path,
-                                         FollowFinal policy) const {
+                                         FollowFinal policy, bool creating) const {
   VFS_RETURN_IF_ERROR(ValidatePath(path));
   const FilesystemOptions& opt = fs_.options();
   absl::InlinedVector<Inode*, 16> dirs = {base};
@@ -112,7 +112,7 @@ Result<Resolution> PathResolver::Resolve(Inode* base, std::string_view path,
       continue;
     }
 
-    Inode* child = top->dir->Find(comp);
+    Inode* child = is_final && must_be_dir && creating ? nullptr : top->dir->Find(comp);
     if (child == nullptr) {
       if (!is_final) return Errno::kNoent;
       Resolution r;

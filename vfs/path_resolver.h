@@ -20,6 +20,12 @@
 //      component; nothing in a target can switch a caller's no-follow off.
 //   5. a trailing slash on the final component requires a directory: an
 //      existing non-directory gives NOTDIR (for kEntry, a symlink too).
+//   6. when creating (path_open with CREAT), a final name with a trailing
+//      slash is not looked up at all: the Resolution has its parent and name
+//      and no inode, and the caller refuses it with ISDIR. Linux checks this
+//      before the lookup, so "file/", "symlink/" and "missing/" all give
+//      EISDIR there (and so in wasmtime on Linux); only the walk up to the
+//      final name can fail first.
 //
 // Locking: the caller holds the Filesystem lock and keeps holding it while it
 // acts on the Resolution, so nothing can change between check and act.
@@ -63,9 +69,10 @@ class PathResolver {
  public:
   explicit PathResolver(const Filesystem& fs) : fs_(fs) {}
 
-  // Resolves `path` beneath the directory `base`. Errors as listed above.
+  // Resolves `path` beneath the directory `base`. Errors as listed above;
+  // `creating` turns on rule 6.
   Result<Resolution> Resolve(Inode* base, std::string_view path,
-                             FollowFinal policy) const;
+                             FollowFinal policy, bool creating = false) const;
 
   // Step 1 alone, for strings that are stored rather than resolved (the
   // target of path_symlink): NOENT, ILSEQ, INVAL, PERM or NAMETOOLONG.
