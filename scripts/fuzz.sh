@@ -4,6 +4,7 @@
 # copy of its committed corpus (tests/fuzz/corpus/<name>/, plus
 # tests/fuzz/regressions/<name>/). Prints one line per target:
 #   fuzz <name>: N execs in S s, 0 crashes
+# (also kept in build/fuzz/summary.txt, which scripts/figures.sh prints),
 # and exits non-zero if any target finds a crash, leak, OOM or timeout,
 # printing the path of the saved input. TARGETS="a b" limits the run.
 set -euo pipefail
@@ -43,6 +44,8 @@ for t in $TARGETS; do build_targets+=("${t}_fuzz"); done
 cmake --build "$BUILD" -j"$JOBS" --target "${build_targets[@]}"
 
 status=0
+summary="$BUILD/summary.txt"
+: >"$summary"
 for t in $TARGETS; do
   work="$BUILD/run/$t"
   rm -rf "$work"
@@ -66,7 +69,7 @@ for t in $TARGETS; do
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   secs=$(( $(date +%s) - start ))
   crashes=$(find "$work/artifacts" -type f | wc -l)
-  echo "fuzz $t: ${execs:-?} execs in $secs s, $crashes crashes"
+  echo "fuzz $t: ${execs:-?} execs in $secs s, $crashes crashes" | tee -a "$summary"
   if [[ $rc -ne 0 || $crashes -ne 0 ]]; then
     status=1
     echo "  exit status $rc; log: $log" >&2

@@ -290,6 +290,7 @@ absl::StatusOr<FdInfo> Context::LookupDescriptor(fd_t fd) {
   info.inheriting = f.inheriting;
   info.flags = f.flags;
   info.offset = f.offset;
+  if (f.inode->kind() == InodeKind::kFile) info.size = f.inode->contents->Size();
   info.is_preopen = f.is_preopen;
   info.preopen_name = f.preopen_name;
   return info;

@@ -696,8 +696,14 @@ absl::Status Filesystem::Fsck() {
   if (root_it == inodes_.end() || root_it->second.get() != root_) {
     return fail("root is not inode ", kRootId);
   }
-  // Count the entries naming each inode and the OpenFiles holding it.
-  absl::flat_hash_map<const Inode*, uint64_t> names, opens;
+  // Count the entries naming each inode and the OpenFiles holding it (one
+  // table, sized once: the fuzz targets run Fsck after every call).
+  struct Refs {
+    uint64_t names = 0;
+    uint64_t opens = 0;
+  };
+  absl::flat_hash_map<const Inode*, Refs> refs;
+  refs.reserve(inodes_.size());
   for (const auto& [id, inode] : inodes_) {
     if (id >= next_id_) return fail("inode ", id, " >= next id ", next_id_);
     if (inode->id() != id) return fail("inode ", id, " stored under wrong id");
@@ -738,7 +744,7 @@ absl::Status Filesystem::Fsck() {
         return fail("dir ", id, " entry '", e.name, "' names a ",
                     AsAbsl(InodeKindName(e.inode->kind())));
       }
-      names[e.inode]++;
+      refs[e.inode].names++;
       if (e.inode->is_dir()) {
         subdirs++;
         if (e.inode->dir->parent != inode.get()) {
@@ -758,7 +764,7 @@ absl::Status Filesystem::Fsck() {
     if (it == inodes_.end() || it->second.get() != f->inode) {
       return fail("a descriptor names dead inode ", f->inode->id());
     }
-    opens[f->inode]++;
+    refs[f->inode].opens++;
     if (f->inode->is_dir()) {
       if (!rights::kDirectoryBase.Contains(f->base)) {
         return fail("dir descriptor has rights beyond a directory's");
@@ -770,8 +776,10 @@ absl::Status Filesystem::Fsck() {
     }
   }
   for (const auto& [id, inode] : inodes_) {
-    const uint64_t n = names.contains(inode.get()) ? names[inode.get()] : 0;
-    const uint64_t o = opens.contains(inode.get()) ? opens[inode.get()] : 0;
+    auto counted = refs.find(inode.get());
+    const Refs r = counted == refs.end() ? Refs{} : counted->second;
+    const uint64_t n = r.names;
+    const uint64_t o = r.opens;
     if (inode->links != n) {
       return fail("inode ", id, " links ", inode->links, " but ", n, " names");
     }
@@ -791,6 +799,7 @@ absl::Status Filesystem::Fsck() {
   // The directory graph is a tree under Root: walking down from Root reaches
   // every linked directory exactly once (no cycles, no second parents).
   absl::flat_hash_set<const Inode*> seen;
+  seen.reserve(inodes_.size());
   std::vector<const Inode*> stack = {root_};
   while (!stack.empty()) {
     const Inode* d = stack.back();

@@ -84,13 +84,14 @@ struct World {
 // Builds `outside/` and `box/` (whose optional entries the bits of `shape`
 // pick: nested directories, a hard link, symlinks that are relative,
 // absolute, escaping, looping, dangling or end in `/`), and preopens `box`
-// as "/box" with full directory rights.
+// as "/box" with full directory rights. Each shape is built once; the
+// world returned is a fork of it.
 World MakeWorld(uint32_t shape);
 
 // The oracles checked after every call: Fsck passes, `outside/` is
-// unchanged, no open descriptor names an outside inode, and no file is
-// larger than kMaxFileSize. `what` names
-// the call for the failure message.
+// unchanged (every stat field, target and byte), no open descriptor names an
+// outside inode or a file larger than kMaxFileSize. `what` names the call
+// for the failure message.
 void CheckWorld(World& w, const std::string& what);
 // A stat the guest got back must not describe an outside inode.
 void CheckInode(World& w, inode_t ino, const std::string& what);
