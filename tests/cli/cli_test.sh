@@ -8,17 +8,7 @@
 # usage: cli_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR [ARGS_ENV_WASM]
 set -u
 vfs="$1"; guest="$2"; src="$3"; args_guest="${4:-}"
-pass=0; fail=0
-check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [GREP_PATTERN FILE]
-  local name="$1" want="$2" got="$3"
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $name: exit $got, want $want"; fail=$((fail + 1)); return
-  fi
-  if [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; then
-    echo "FAIL: $name: output lacks '$4':"; cat "$5"; fail=$((fail + 1)); return
-  fi
-  echo "ok: $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 "$vfs" --help >"$tmp/o" 2>&1; check "--help prints usage" 0 $? "usage: vfs \[OPTIONS\] SUBCOMMAND" "$tmp/o"
@@ -74,9 +64,9 @@ if [ -f "$guest" ]; then
     after=$(cd "$2" && find . -type f -exec sha256sum {} + | sort)
     if [ "$before" = "$after" ] && [ ! -e "$2/data/summary.txt" ] &&
        [ ! -e "$2/notes/archive" ] && [ -f "$2/notes/old-draft.txt" ]; then
-      echo "ok: $1"; pass=$((pass + 1))
+      ok "$1"
     else
-      echo "FAIL: $1: the host tree changed"; fail=$((fail + 1))
+      bad "$1: the host tree changed"
     fi
   }
   tree_unchanged "the default mode leaves the host tree unchanged" "$tmp/fx"
@@ -103,15 +93,15 @@ if [ -f "$guest" ]; then
   if [ "$(tail -n 1 "$tmp/wt/notes/todo.txt")" = "check the demo output" ] &&
      [ "$(wc -c <"$tmp/wt/notes/todo.txt")" -eq 48 ] &&
      cmp -s "$tmp/wt/data/numbers.txt" "$src/demo/fixture/data/numbers.txt"; then
-    echo "ok: --dir-mode=write-through changes the existing host file's bytes"; pass=$((pass + 1))
+    ok "--dir-mode=write-through changes the existing host file's bytes"
   else
-    echo "FAIL: --dir-mode=write-through did not write notes/todo.txt through"; fail=$((fail + 1))
+    bad "--dir-mode=write-through did not write notes/todo.txt through"
   fi
   if [ ! -e "$tmp/wt/data/summary.txt" ] && [ -f "$tmp/wt/notes/old-draft.txt" ] &&
      [ ! -e "$tmp/wt/notes/archive" ]; then
-    echo "ok: --dir-mode=write-through does not create, rename or make host entries"; pass=$((pass + 1))
+    ok "--dir-mode=write-through does not create, rename or make host entries"
   else
-    echo "FAIL: --dir-mode=write-through changed the host tree's entries"; fail=$((fail + 1))
+    bad "--dir-mode=write-through changed the host tree's entries"
   fi
   "$vfs" run "$guest" >"$tmp/o" 2>&1
   check "no --dir means no preopens" 1 $? "fopen" "$tmp/o"
@@ -125,9 +115,9 @@ if [ -f "$guest" ]; then
   check "--save writes a snapshot" 0 $? "8 numbers" "$tmp/o"
   "$vfs" run --deterministic --save "$tmp/s1b.snap" --dir "$tmp/fx::/" "$guest" >"$tmp/o" 2>&1
   if cmp -s "$tmp/s1.snap" "$tmp/s1b.snap"; then
-    echo "ok: --deterministic runs save byte-identical snapshots"; pass=$((pass + 1))
+    ok "--deterministic runs save byte-identical snapshots"
   else
-    echo "FAIL: two --deterministic runs saved different snapshots"; fail=$((fail + 1))
+    bad "two --deterministic runs saved different snapshots"
   fi
   "$vfs" info "$tmp/s1.snap" >"$tmp/o" 2>&1
   check "info prints the header" 0 $? "vfs snapshot version 1" "$tmp/o"
@@ -156,5 +146,4 @@ else
   echo "SKIPPED: args_env guest not built (guest toolchain missing)"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,18 +6,7 @@
 # usage: journal_test.sh VFS_BINARY DEMO_GUEST_WASM SOURCE_DIR
 set -u
 vfs="$1"; guest="$2"; src="$3"
-pass=0; fail=0
-check() {  # check NAME EXPECTED_STATUS ACTUAL_STATUS [GREP_PATTERN FILE]
-  local name="$1" want="$2" got="$3"
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $name: exit $got, want $want"; [ $# -ge 5 ] && cat "$5"
-    fail=$((fail + 1)); return
-  fi
-  if [ $# -ge 5 ] && ! grep -q -- "$4" "$5"; then
-    echo "FAIL: $name: output lacks '$4':"; cat "$5"; fail=$((fail + 1)); return
-  fi
-  echo "ok: $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 "$vfs" replay --help >"$tmp/o" 2>&1; check "replay --help" 0 $? "usage: vfs replay" "$tmp/o"
@@ -70,5 +59,4 @@ else
   check "replay --at puts the fixture at the preopen's path" 0 $? "no divergence" "$tmp/o"
 fi
 
-echo "journal CLI: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "journal CLI"
