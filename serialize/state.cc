@@ -508,6 +508,11 @@ absl::Status ValidateImage(const StateImage& image,
         r.contents == nullptr) {
       return Invalid("file ", r.id, " has no contents");
     }
+    // The capacity bounds what guest writes can make the stream buffer.
+    if (r.kind == InodeKind::kBuffer && r.capacity > fs_options.stream_capacity) {
+      return Invalid("stream ", r.id, " capacity ", r.capacity, " is over the limit ",
+                     fs_options.stream_capacity);
+    }
     by_id.emplace(r.id, &r);
   }
   if (!by_id.contains(Filesystem::kRootId)) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "serialize/snapshot.h"
 #include "tests/support/sandbox.h"
 #include "tests/support/tree_builder.h"
 
@@ -585,6 +586,42 @@ TEST_CASE("A pipe buffers at most its capacity: a write that does not fit is sho
   CHECK(in_order);
   CHECK(drained == kCap);
   REQUIRE_OK(s.ctx().fd_close(rfd));
+}
+
+TEST_CASE("FilesystemOptions::stream_capacity bounds every stream, and restores check it",
+          "[limits][f10]") {
+  FilesystemOptions opt;
+  opt.stream_capacity = 100;
+  Sandbox s("", opt);
+  auto [rfd, wfd] = *s.ctx().CreatePipe();
+  CHECK(ValueOrDefault(Write(s.ctx(), wfd, std::string(150, 'p'))) == 100);
+  CHECK_ERRNO(Write(s.ctx(), wfd, "x").error(), Errno::kAgain);
+  // A host-attached stream (stdio) is one too.
+  REQUIRE(s.ctx().AttachStream(20, StreamEnd::kBoth).ok());
+  CHECK(ValueOrDefault(Write(s.ctx(), 20, std::string(101, 'o'))) == 100);
+
+  // The capacity travels in snapshots; a restoring Filesystem with a smaller
+  // limit refuses it (a hostile capacity would let guest writes grow the
+  // host's memory without bound).
+  Context* ctxs[] = {&s.ctx()};
+  absl::StatusOr<std::string> snap = SaveSnapshot(s.fs(), ctxs);
+  REQUIRE(snap.ok());
+  LoadOptions same;
+  same.fs.stream_capacity = 100;
+  absl::StatusOr<LiveState> back = LoadSnapshot(*snap, same);
+  REQUIRE(back.ok());
+  auto [r2, w2] = *back->contexts[0]->CreatePipe();
+  (void)r2;
+  CHECK(ValueOrDefault(Write(*back->contexts[0], w2, std::string(101, 'q'))) == 100);
+  CHECK_ERRNO(Write(*back->contexts[0], wfd, "x").error(), Errno::kAgain);  // still full
+  LoadOptions smaller;
+  smaller.fs.stream_capacity = 99;
+  absl::StatusOr<LiveState> refused = LoadSnapshot(*snap, smaller);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("capacity 100 is over the limit 99"));
+  (void)rfd;
 }
 
 // The measurement itself: after a reset, touching 32 MiB must show. Placed

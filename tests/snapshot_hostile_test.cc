@@ -937,6 +937,11 @@ TEST_CASE("Each broken invariant gives its own error", "[snapshot][hostile]") {
   edit("a stream fd with FD_SEEK", kLoss,
        {"has rights wider than a buffer descriptor may hold"},
        [&](StateImage& im) { FdOf(im, pipe_fds->first).base |= rights::kFdSeek; });
+  // A hostile capacity would let guest writes buffer without bound.
+  edit("a stream capacity over the limit", kLoss,
+       {absl::StrCat("stream ", pipe_inode, " capacity 18446744073709551615 is over the limit ",
+                     Stream::kDefaultCapacity)},
+       [&](StateImage& im) { Rec(im, pipe_inode).capacity = ~uint64_t{0}; });
   edit("an fd offset above INT64_MAX", kLoss,
        {fd_words + "offset 9223372036854775808 is beyond any seekable position"},
        [&](StateImage& im) {

@@ -106,7 +106,7 @@ Inode* Filesystem::NewInode(InodeKind kind) {
       inode->contents = NewContents();
       break;
     case InodeKind::kBuffer:
-      inode->stream = std::make_unique<Stream>();
+      inode->stream = std::make_unique<Stream>(options_.stream_capacity);
       break;
     case InodeKind::kSymlink:
       break;

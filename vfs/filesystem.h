@@ -33,6 +33,7 @@
 #include "vfs/path_resolver.h"
 #include "vfs/quota.h"
 #include "vfs/result.h"
+#include "vfs/stream.h"
 #include "vfs/wasi_types.h"
 
 namespace vfs {
@@ -57,6 +58,10 @@ struct FilesystemOptions {
   // Limits on the whole filesystem's bytes and inodes (NOSPC past them; see
   // vfs/quota.h). A restore or fork of a state already past them fails.
   QuotaLimits limits;
+  // Bytes a stream (a pipe, or stdio a guest writes) buffers at most; a
+  // write that does not fit is short, then AGAIN. Each stream keeps the
+  // capacity it was made with; a snapshot holding a larger one is refused.
+  size_t stream_capacity = Stream::kDefaultCapacity;
 };
 
 class Filesystem {
